@@ -1,0 +1,32 @@
+# The two commands a new machine needs: `make run` and `make test` (only python3 and make).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint migrate clean
+
+# Reinstall whenever the declared dependencies change.
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+migrate: $(BIN)/.installed
+	$(BIN)/alembic upgrade head
+
+run: migrate
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy app migrations tests
+
+test: lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,266 @@
+"""Reading items out of the database as the API's schemas: one way for every resource.
+
+Each resource is described once (its table, schema, path and relations); listing, filtering,
+paging and looking up by slug are written once for all of them.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, and_, func, or_
+from sqlmodel import Session, col, select
+
+from app.errors import InvalidParameter, NotFound
+from app.knowledge.terms import ItemKind
+from app.models import (
+    CauseType,
+    Code,
+    Complication,
+    Condition,
+    DiagnosticTest,
+    Drug,
+    Evidence,
+    PartBase,
+    PreventionMeasure,
+    ResourceBase,
+    RiskFactor,
+    RiskFactorCauseType,
+    Symptom,
+    Treatment,
+)
+from app.schemas import (
+    CausePublic,
+    CodePublic,
+    ComplicationPublic,
+    EvidencePublic,
+    ItemPublic,
+    ItemRef,
+    Page,
+    PartPublic,
+    PreventionPublic,
+    RiskFactorPublic,
+    SymptomPublic,
+    TestPublic,
+    TreatmentPublic,
+)
+
+P = TypeVar("P", bound=ItemPublic)
+Key = tuple[str, str]  # (condition slug, item slug)
+Relations = Callable[[Session, Sequence[Any]], dict[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Resource(Generic[P]):
+    """An item kind served as a list and a detail by slug."""
+
+    kind: ItemKind
+    path: str
+    table: type[ResourceBase]
+    schema: type[P]
+    singular: str  # "risk factor": for messages and summaries
+    plural: str  # "risk factors"
+    # Fields that come from other tables, by item slug.
+    relations: Relations | None = None
+
+    @property
+    def operation_name(self) -> str:
+        return self.path.strip("/").replace("-", "_")
+
+
+def codes_and_evidence(
+    session: Session, kind: ItemKind, keys: Iterable[Key]
+) -> tuple[dict[Key, list[CodePublic]], dict[Key, list[EvidencePublic]]]:
+    """The codes and the evidence of items of one kind, by (condition, slug)."""
+    keys = list(keys)
+    slugs = {slug for _, slug in keys}
+    codes: dict[Key, list[CodePublic]] = defaultdict(list)
+    evidence: dict[Key, list[EvidencePublic]] = defaultdict(list)
+    if not slugs:
+        return codes, evidence
+    code_rows = session.exec(
+        select(Code)
+        .where(Code.item_kind == kind.value, col(Code.item_slug).in_(slugs))
+        .order_by(col(Code.position))
+    ).all()
+    for code in code_rows:
+        codes[(code.condition_slug, code.item_slug)].append(
+            CodePublic(system=code.system, code=code.code, display=code.display)
+        )
+    quote_rows = session.exec(
+        select(Evidence)
+        .where(Evidence.item_kind == kind.value, col(Evidence.item_slug).in_(slugs))
+        .order_by(col(Evidence.position))
+    ).all()
+    for quote in quote_rows:
+        evidence[(quote.condition_slug, quote.item_slug)].append(
+            EvidencePublic(
+                source=quote.source_slug,
+                quote=quote.quote,
+                start=quote.char_start,
+                end=quote.char_end,
+            )
+        )
+    return codes, evidence
+
+
+def parts(session: Session, kind: ItemKind, rows: Sequence[PartBase]) -> list[PartPublic]:
+    """Guidance, body sites or drugs, with their codes and evidence."""
+    keys = [(row.condition_slug, row.slug) for row in rows]
+    codes, evidence = codes_and_evidence(session, kind, keys)
+    return [
+        PartPublic(
+            slug=row.slug,
+            name=row.name,
+            description=row.description,
+            codes=codes[key],
+            evidence=evidence[key],
+        )
+        for row, key in zip(rows, keys, strict=True)
+    ]
+
+
+def build(session: Session, resource: Resource[P], rows: Sequence[ResourceBase]) -> list[P]:
+    """Turn table rows into the resource's schema, with codes, evidence and relations."""
+    keys = [(row.condition_slug, row.slug) for row in rows]
+    codes, evidence = codes_and_evidence(session, resource.kind, keys)
+    related = resource.relations(session, rows) if resource.relations else {}
+    # Columns of the table that the schema also names (kind, qualifier, aim, ...).
+    own = [name for name in resource.schema.model_fields if name in resource.table.model_fields]
+    return [
+        resource.schema(
+            **{name: getattr(row, name) for name in own},
+            condition=row.condition_slug,
+            codes=codes[key],
+            evidence=evidence[key],
+            **related.get(row.slug, {}),
+        )
+        for row, key in zip(rows, keys, strict=True)
+    ]
+
+
+def list_items(
+    session: Session,
+    resource: Resource[P],
+    *,
+    limit: int,
+    offset: int,
+    condition: str | None = None,
+    q: str | None = None,
+    where: Sequence[ColumnElement[bool]] = (),
+) -> Page[P]:
+    """One page of a resource's items, in the article's order, filtered."""
+    table = resource.table
+    clauses = list(where)
+    if condition is not None:
+        require_condition(session, condition)
+        clauses.append(col(table.condition_slug) == condition)
+    if q:
+        needle = q.lower()
+        clauses.append(
+            or_(
+                func.lower(col(table.name)).contains(needle, autoescape=True),
+                func.lower(col(table.description)).contains(needle, autoescape=True),
+            )
+        )
+    criteria = and_(True, *clauses)
+    total = session.exec(select(func.count()).select_from(table).where(criteria)).one()
+    rows = session.exec(
+        select(table)
+        .where(criteria)
+        .order_by(col(table.condition_slug), col(table.position), col(table.slug))
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return Page[resource.schema](  # type: ignore[name-defined]
+        items=build(session, resource, rows), total=total, limit=limit, offset=offset
+    )
+
+
+def get_item(session: Session, resource: Resource[P], slug: str) -> P:
+    """The item with this slug, or a 404 that names what was not found."""
+    row = session.get(resource.table, slug)
+    if row is None:
+        raise NotFound(f"No {resource.singular} with slug {slug!r}; see {resource.path}.")
+    return build(session, resource, [row])[0]
+
+
+def require_condition(session: Session, slug: str) -> None:
+    if session.get(Condition, slug) is None:
+        raise InvalidParameter("condition", f"no condition with slug {slug!r}; see /conditions")
+
+
+def _cause_risk_factors(session: Session, rows: Sequence[Any]) -> dict[str, dict[str, Any]]:
+    links = session.exec(
+        select(RiskFactorCauseType.cause_type_slug, RiskFactor.slug, RiskFactor.name)
+        .join(RiskFactor, col(RiskFactor.slug) == RiskFactorCauseType.risk_factor_slug)
+        .where(col(RiskFactorCauseType.cause_type_slug).in_([row.slug for row in rows]))
+        .order_by(col(RiskFactor.position))
+    ).all()
+    related: dict[str, dict[str, Any]] = {row.slug: {"risk_factors": []} for row in rows}
+    for cause, slug, name in links:
+        related[cause]["risk_factors"].append(ItemRef(slug=slug, name=name))
+    return related
+
+
+def _risk_factor_causes(session: Session, rows: Sequence[Any]) -> dict[str, dict[str, Any]]:
+    links = session.exec(
+        select(RiskFactorCauseType.risk_factor_slug, CauseType.slug, CauseType.name)
+        .join(CauseType, col(CauseType.slug) == RiskFactorCauseType.cause_type_slug)
+        .where(col(RiskFactorCauseType.risk_factor_slug).in_([row.slug for row in rows]))
+        .order_by(col(CauseType.position))
+    ).all()
+    related: dict[str, dict[str, Any]] = {row.slug: {"cause_types": []} for row in rows}
+    for risk_factor, slug, name in links:
+        related[risk_factor]["cause_types"].append(ItemRef(slug=slug, name=name))
+    return related
+
+
+def _treatment_drugs(session: Session, rows: Sequence[Any]) -> dict[str, dict[str, Any]]:
+    drugs = session.exec(
+        select(Drug)
+        .where(col(Drug.treatment_slug).in_([row.slug for row in rows]))
+        .order_by(col(Drug.position))
+    ).all()
+    served = parts(session, ItemKind.DRUG, drugs)
+    related: dict[str, dict[str, Any]] = {row.slug: {"drugs": []} for row in rows}
+    for drug, public in zip(drugs, served, strict=True):
+        related[drug.treatment_slug]["drugs"].append(public)
+    return related
+
+
+CAUSES = Resource(
+    ItemKind.CAUSE, "/causes", CauseType, CausePublic, "cause type", "cause types",
+    _cause_risk_factors,
+)  # fmt: skip
+RISK_FACTORS = Resource(
+    ItemKind.RISK_FACTOR, "/risk-factors", RiskFactor, RiskFactorPublic, "risk factor",
+    "risk factors", _risk_factor_causes,
+)  # fmt: skip
+SYMPTOMS = Resource(ItemKind.SYMPTOM, "/symptoms", Symptom, SymptomPublic, "symptom", "symptoms")
+COMPLICATIONS = Resource(
+    ItemKind.COMPLICATION, "/complications", Complication, ComplicationPublic, "complication",
+    "complications",
+)  # fmt: skip
+TESTS = Resource(
+    ItemKind.TEST, "/tests", DiagnosticTest, TestPublic, "diagnostic test", "diagnostic tests"
+)
+TREATMENTS = Resource(
+    ItemKind.TREATMENT, "/treatments", Treatment, TreatmentPublic, "treatment", "treatments",
+    _treatment_drugs,
+)  # fmt: skip
+PREVENTION = Resource(
+    ItemKind.PREVENTION, "/prevention", PreventionMeasure, PreventionPublic,
+    "prevention measure", "prevention measures",
+)  # fmt: skip
+
+RESOURCES: tuple[Resource[Any], ...] = (
+    CAUSES,
+    RISK_FACTORS,
+    SYMPTOMS,
+    COMPLICATIONS,
+    TESTS,
+    TREATMENTS,
+    PREVENTION,
+)

@@ -1,0 +1,23 @@
+"""Settings, read once from the environment."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_DIR = ROOT / "seed"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    database_url: str = f"sqlite:///{ROOT / 'data' / 'knowledge.db'}"
+    # Public knowledge: any web page may read it.
+    cors_origins: list[str] = ["*"]
+    cache_max_age: int = 300
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,40 @@
+"""The serving engine: opens the database read-only, whatever the backend."""
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+
+def create_serving_engine(database_url: str) -> Engine:
+    """An engine that cannot write: the serving path only ever reads."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        # mode=ro makes SQLite refuse writes and never create a missing file;
+        # query_only also refuses them on a connection that got past that.
+        engine = create_engine(
+            f"sqlite:///file:{url.database}?mode=ro&uri=true",
+            connect_args={"check_same_thread": False},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _query_only(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.execute("PRAGMA query_only = ON")
+
+        return engine
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        connect_args={"options": "-c default_transaction_read_only=on"},
+    )
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

@@ -1,0 +1,92 @@
+"""Conditions: each with its codes, guidance, body sites and a summary of every section."""
+
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.catalog import RESOURCES, codes_and_evidence, parts
+from app.db import SessionDep
+from app.errors import PROBLEM_RESPONSES, NotFound
+from app.knowledge.terms import ItemKind
+from app.models import BodySite, Condition, Guidance
+from app.routes.params import PagingDep, SlugPath
+from app.schemas import ConditionPublic, ItemRef, Page, SectionSummary
+
+router = APIRouter(prefix="/conditions", tags=["conditions"])
+
+
+def build_condition(session: Session, condition: Condition) -> ConditionPublic:
+    key = (condition.slug, condition.slug)
+    codes, evidence = codes_and_evidence(session, ItemKind.CONDITION, [key])
+    guidance = session.exec(
+        select(Guidance)
+        .where(Guidance.condition_slug == condition.slug)
+        .order_by(col(Guidance.position))
+    )
+    body_sites = session.exec(
+        select(BodySite)
+        .where(BodySite.condition_slug == condition.slug)
+        .order_by(col(BodySite.position))
+    )
+    sections: dict[str, SectionSummary] = {}
+    for resource in RESOURCES:
+        table = resource.table
+        refs = session.exec(
+            select(table.slug, table.name)
+            .where(table.condition_slug == condition.slug)
+            .order_by(col(table.position))
+        ).all()
+        sections[resource.operation_name] = SectionSummary(
+            path=f"{resource.path}?condition={condition.slug}",
+            total=len(refs),
+            items=[ItemRef(slug=slug, name=name) for slug, name in refs],
+        )
+    return ConditionPublic(
+        slug=condition.slug,
+        name=condition.name,
+        description=condition.description,
+        source=condition.source_slug,
+        codes=codes[key],
+        evidence=evidence[key],
+        guidance=parts(session, ItemKind.GUIDANCE, list(guidance)),
+        body_sites=parts(session, ItemKind.BODY_SITE, list(body_sites)),
+        sections=sections,
+    )
+
+
+@router.get(
+    "",
+    response_model=Page[ConditionPublic],
+    operation_id="list_conditions",
+    summary="List conditions",
+    responses=PROBLEM_RESPONSES,
+)
+def read_conditions(session: SessionDep, paging: PagingDep) -> Any:
+    """Every condition, with its codes and a summary of each section."""
+    total = session.exec(select(func.count()).select_from(Condition)).one()
+    rows = session.exec(
+        select(Condition).order_by(col(Condition.slug)).limit(paging.limit).offset(paging.offset)
+    )
+    return Page[ConditionPublic](
+        items=[build_condition(session, row) for row in rows],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+
+
+@router.get(
+    "/{slug}",
+    response_model=ConditionPublic,
+    operation_id="get_condition",
+    summary="Get a condition",
+    responses=PROBLEM_RESPONSES,
+)
+def read_condition(session: SessionDep, slug: SlugPath) -> Any:
+    """One condition: its definition, codes, guidance, body sites and sections."""
+    condition = session.get(Condition, slug)
+    if condition is None:
+        raise NotFound(f"No condition with slug {slug!r}; see /conditions.")
+    return build_condition(session, condition)
