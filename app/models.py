@@ -141,7 +141,7 @@ class Evidence(SQLModel, table=True):
 
 
 class SearchDocument(SQLModel, table=True):
-    """One row per searchable item: its name, description and quotes, for /search."""
+    """One row per item with a URL: the text /search looks in."""
 
     __tablename__ = "search_document"
     id: int | None = Field(default=None, primary_key=True)
@@ -150,4 +150,6 @@ class SearchDocument(SQLModel, table=True):
     slug: str
     name: str
     description: str
+    # Text that is searched but not shown: mechanism, aim, audience, the parts' names.
+    details: str
     quotes: str

@@ -16,8 +16,9 @@ from app.schemas import Page, SearchHit
 PATHS = {ItemKind.CONDITION: "/conditions", **{r.kind: r.path for r in RESOURCES}}
 # How much a term found in each field adds to an item's score.
 WEIGHTS = (
-    (SearchDocument.name, 3.0),
+    (SearchDocument.name, 4.0),
     (SearchDocument.description, 2.0),
+    (SearchDocument.details, 1.0),
     (SearchDocument.quotes, 1.0),
 )
 MAX_TERMS = 10

@@ -162,9 +162,9 @@ def _search_documents(knowledge: Knowledge) -> list[Row]:
                 "kind": kind.value,
                 "slug": entry.slug,
                 "name": entry.name,
-                "description": " ".join(
-                    [entry.description, *details]
-                    + [f"{part.name}: {part.description}" for part in family[1:]]
+                "description": entry.description,
+                "details": " ".join(
+                    details + [f"{part.name}: {part.description}" for part in family[1:]]
                 ),
                 "quotes": "\n".join(dict.fromkeys(q.quote for m in family for q in m.evidence)),
             }

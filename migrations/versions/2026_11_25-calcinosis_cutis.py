@@ -104,6 +104,7 @@ SHAPES = {
         sa.column("slug", sa.String),
         sa.column("name", sa.String),
         sa.column("description", sa.String),
+        sa.column("details", sa.String),
         sa.column("quotes", sa.String),
     ),
 }

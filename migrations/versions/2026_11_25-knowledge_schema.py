@@ -226,6 +226,7 @@ def upgrade() -> None:
         sa.Column("slug", sa.String(), nullable=False),
         sa.Column("name", sa.String(), nullable=False),
         sa.Column("description", sa.String(), nullable=False),
+        sa.Column("details", sa.String(), nullable=False),
         sa.Column("quotes", sa.String(), nullable=False),
         sa.ForeignKeyConstraint(
             ["condition_slug"],
