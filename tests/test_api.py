@@ -1,8 +1,6 @@
 """The API as a health app sees it: every resource, filter and error, read against the article."""
 
-import re
 from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +8,7 @@ import httpx
 import pytest
 
 from app.config import ROOT, SEED_DIR
+from app.knowledge.codes import CODE_TABLE, verified_codes
 from app.knowledge.terms import CODE_SYSTEMS
 
 CONDITION = "calcinosis-cutis"
@@ -377,26 +376,10 @@ class TestEvidence:
         assert count >= 70
 
 
-@cache
-def verified_codes() -> set[tuple[str, str, str]]:
-    """(system URI, code, display) rows of the verified code table."""
-    table = (ROOT.parent / "shared" / "codes.md").read_text(encoding="utf-8")
-    rows = set()
-    for line in table.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) == 5 and cells[1] in CODE_SYSTEMS:
-            rows.add((CODE_SYSTEMS[cells[1]], cells[2], cells[3]))
-    assert len(rows) > 50, "the verified code table could not be read"
-    return rows
-
-
 def is_verified(code: dict[str, str]) -> bool:
-    # A display may drop the table's note in parentheses (an entry term it was found under).
-    return any(
-        (system, value) == (code["system"], code["code"])
-        and re.sub(r"\s*\(.*\)$", "", display) == code["display"]
-        for system, value, display in verified_codes()
-    )
+    systems = {uri: name for name, uri in CODE_SYSTEMS.items()}
+    table = verified_codes(SEED_DIR / CODE_TABLE)
+    return table.get((systems[code["system"]], code["code"])) == code["display"]
 
 
 class TestCodes:

@@ -19,6 +19,7 @@ ARTICLE_SHA256 = "e7eafe3d0a22f040dc861e58c5076fe8ecce78dbacef5009a6082075bd1e6c
 def seed_copy(tmp_path: Path) -> Path:
     folder = tmp_path / "calcinosis-cutis"
     shutil.copytree(SEED, folder)
+    shutil.copy(SEED_DIR / "codes.md", tmp_path / "codes.md")
     return folder
 
 
@@ -95,6 +96,18 @@ class TestRefusals:
         edit(seed_copy, 'system = "ICD-10-CM", code = "L94.2"', 'system = "SNOMED", code = "L94.2"')
         error = refusal(seed_copy)
         assert "condition 'calcinosis-cutis': unknown code system 'SNOMED'" in str(error)
+
+    def test_code_not_in_the_verified_table(self, seed_copy: Path) -> None:
+        # A plausible code that nobody verified is refused: a wrong code is worse than none.
+        edit(seed_copy, 'code = "E21.3"', 'code = "E21.0"')
+        error = refusal(seed_copy)
+        assert "risk-factor 'hyperparathyroidism': ICD-10-CM E21.0 is not in the verified" in str(
+            error
+        )
+
+    def test_display_differs_from_the_verified_table(self, seed_copy: Path) -> None:
+        edit(seed_copy, 'display = "Warfarin" }', 'display = "Coumadin" }')
+        assert "'Warfarin' in codes.md, not 'Coumadin'" in str(refusal(seed_copy))
 
     def test_slug_not_kebab_case(self, seed_copy: Path) -> None:
         edit(seed_copy, 'slug = "x-ray"', 'slug = "X_Ray"')

@@ -1,8 +1,9 @@
 """Read a seed folder (knowledge.toml beside its source text) and check every fact in it.
 
 Nothing is written anywhere: a migration writes only what `load_seed` returned, and
-`load_seed` returns only knowledge whose every quote, offset, slug, reference and code system
-checked out. Every problem found is reported at once, each naming the file and the item.
+`load_seed` returns only knowledge whose every quote, offset, slug, reference and code checked
+out (codes against the verified table beside the seed folders). Every problem found is
+reported at once, each naming the file and the item.
 """
 
 import hashlib
@@ -16,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
+from app.knowledge.codes import CODE_TABLE, verified_codes
 from app.knowledge.terms import CODE_SYSTEMS, ItemKind, TestKind, TreatmentKind
 
 KNOWLEDGE_FILE = "knowledge.toml"
@@ -163,13 +165,35 @@ def load_seed(folder: Path) -> Knowledge:
             ],
         )
     knowledge = Knowledge(seed=seed, text=data.decode("utf-8"))
-    problems = _check(knowledge)
+    try:
+        verified = verified_codes(folder.parent / CODE_TABLE)
+    except OSError as exc:
+        raise SeedError(path, [f"cannot read the verified code table: {exc}"]) from exc
+    problems = _check(knowledge, verified)
     if problems:
         raise SeedError(path, problems)
     return knowledge
 
 
-def _check(knowledge: Knowledge) -> list[str]:
+def _code_problems(where: str, item: ItemSeed, verified: dict[tuple[str, str], str]) -> list[str]:
+    problems = []
+    for code in item.codes:
+        if code.system not in CODE_SYSTEMS:
+            known = ", ".join(CODE_SYSTEMS)
+            problems.append(f"{where}: unknown code system {code.system!r} (known: {known})")
+        elif (code.system, code.code) not in verified:
+            problems.append(
+                f"{where}: {code.system} {code.code} is not in the verified {CODE_TABLE}"
+            )
+        elif verified[(code.system, code.code)] != code.display:
+            problems.append(
+                f"{where}: {code.system} {code.code} is {verified[(code.system, code.code)]!r}"
+                f" in {CODE_TABLE}, not {code.display!r}"
+            )
+    return problems
+
+
+def _check(knowledge: Knowledge, verified: dict[tuple[str, str], str]) -> list[str]:
     problems: list[str] = []
     text = knowledge.text
     seen: set[tuple[ItemKind, str]] = set()
@@ -193,11 +217,7 @@ def _check(knowledge: Knowledge) -> list[str]:
                     f"{where}: quote is at {found}..{found + len(quote.quote)}, "
                     f"not at {quote.start}..{quote.end}: {quote.quote!r}"
                 )
-        problems.extend(
-            f"{where}: unknown code system {code.system!r} (known: {', '.join(CODE_SYSTEMS)})"
-            for code in item.codes
-            if code.system not in CODE_SYSTEMS
-        )
+        problems.extend(_code_problems(where, item, verified))
     cause_types = {cause.slug for cause in knowledge.seed.cause_types}
     for risk_factor in knowledge.seed.risk_factors:
         problems.extend(
