@@ -22,10 +22,10 @@ JSON = "application/json"
 EXAMPLE_BASE_URL = "http://127.0.0.1:8000/"
 
 DESCRIPTION = """\
-What a health article says about a condition, as typed data: causes, risk factors, symptoms,
-complications, tests, treatments and prevention. Every item quotes its source verbatim, with
-the character offsets of the quote, and carries only terminology codes (ICD-10-CM, MeSH, ATC,
-RxNorm, LOINC) verified against public code tables.
+Each condition comes with its causes, risk factors, symptoms, complications, tests, treatments
+and prevention. Every item quotes its source verbatim, with the character offsets of the quote,
+and carries only terminology codes (ICD-10-CM, MeSH, ATC, RxNorm, LOINC) verified against
+public code tables.
 
 **Source.** All content is drawn from the source texts served at `/sources`, each with its
 SHA-256; `/sources/{slug}/text` serves the exact text that evidence offsets index into.
