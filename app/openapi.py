@@ -84,50 +84,47 @@ def _ndjson_head(engine: Engine) -> str:
 
 
 def response_examples(session: Session, engine: Engine) -> Iterator[tuple[str, str, Any]]:
-    """(operationId, media type, example) for every operation, read from the served data."""
+    """(path, media type, example) for every operation, each a real answer of the served data."""
     for resource in RESOURCES:
         page = list_items(session, resource, limit=1, offset=0)
-        yield f"list_{resource.operation_name}", JSON, page.model_dump(mode="json")
+        yield resource.path, JSON, page.model_dump(mode="json")
         item = get_item(session, resource, page.items[0].slug)
-        singular = resource.kind.value.replace("-", "_")
-        yield f"get_{singular}", JSON, item.model_dump(mode="json")
+        yield f"{resource.path}/{{slug}}", JSON, item.model_dump(mode="json")
     first_condition = session.exec(select(Condition).order_by(col(Condition.slug))).first()
     assert first_condition is not None, "the database holds no condition"
     condition = build_condition(session, first_condition)
     total = session.exec(select(func.count()).select_from(Condition)).one()
     conditions = Page[ConditionPublic](items=[condition], total=total, limit=1, offset=0)
-    yield "list_conditions", JSON, conditions.model_dump(mode="json")
-    yield "get_condition", JSON, condition.model_dump(mode="json")
-    yield "get_condition", JSON_LD, condition_document(session, condition, EXAMPLE_BASE_URL)
+    yield "/conditions", JSON, conditions.model_dump(mode="json")
+    yield "/conditions/{slug}", JSON, condition.model_dump(mode="json")
+    yield "/conditions/{slug}", JSON_LD, condition_document(session, condition, EXAMPLE_BASE_URL)
     source = session.exec(select(Source).order_by(col(Source.slug))).first()
     assert source is not None, "the database holds no source"
     public_source = build_source(session, source)
     total = session.exec(select(func.count()).select_from(Source)).one()
     sources = Page[SourcePublic](items=[public_source], total=total, limit=1, offset=0)
-    yield "list_sources", JSON, sources.model_dump(mode="json")
-    yield "get_source", JSON, public_source.model_dump(mode="json")
-    yield "get_source_text", "text/plain", source.text
-    yield "search", JSON, search(session, "calcium", limit=2, offset=0).model_dump(mode="json")
-    yield "get_meta", JSON, build_meta(session).model_dump(mode="json")
-    yield "export", JSON, _trimmed_export(engine)
-    yield "export", NDJSON, _ndjson_head(engine)
+    yield "/sources", JSON, sources.model_dump(mode="json")
+    yield "/sources/{slug}", JSON, public_source.model_dump(mode="json")
+    yield "/sources/{slug}/text", "text/plain", source.text
+    # As answered to /search?q=calcium&limit=2.
+    yield "/search", JSON, search(session, "calcium", limit=2, offset=0).model_dump(mode="json")
+    yield "/meta", JSON, build_meta(session).model_dump(mode="json")
+    yield "/export", JSON, _trimmed_export(engine)
+    yield "/export", NDJSON, _ndjson_head(engine)
 
 
 def add_examples(schema: dict[str, Any], session: Session, engine: Engine) -> None:
     """Attach a real answer as the example of each operation's 200 response."""
-    operations = {
-        operation["operationId"]: operation
-        for path in schema["paths"].values()
-        for operation in path.values()
-    }
-    for operation_id, media_type, example in response_examples(session, engine):
-        content = operations[operation_id]["responses"]["200"]["content"]
+    for path, media_type, example in response_examples(session, engine):
+        content = schema["paths"][path]["get"]["responses"]["200"]["content"]
         content[media_type]["example"] = example
 
 
 def describe_sources(schema: dict[str, Any], session: Session) -> None:
     """Name each source in the API's description, for attribution."""
-    sources = session.exec(select(Source.slug, Source.title, Source.sha256)).all()
+    sources = session.exec(
+        select(Source.slug, Source.title, Source.sha256).order_by(col(Source.slug))
+    ).all()
     listing = "\n".join(
         f"- *{title}* (`{slug}`, sha256 `{sha256}`)" for slug, title, sha256 in sources
     )
