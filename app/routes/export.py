@@ -3,13 +3,14 @@
 import json
 from collections.abc import Iterator
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app import __version__
 from app.catalog import RESOURCES, iter_items
@@ -38,6 +39,7 @@ NDJSON = "application/x-ndjson"
 CHUNK = 100
 
 router = APIRouter(tags=["export"])
+Row = TypeVar("Row")
 
 
 class ExportFormat(StrEnum):
@@ -67,24 +69,23 @@ class Export(Schema):
     prevention: list[PreventionPublic]
 
 
-def _sources(session: Session) -> Iterator[SourceExport]:
+def _rows(session: Session, query: SelectOfScalar[Row], size: int) -> Iterator[Row]:
+    """The query's rows, read `size` at a time."""
     offset = 0
-    # Texts can be long: a few at a time.
-    while rows := session.exec(
-        select(Source).order_by(col(Source.slug)).limit(10).offset(offset)
-    ).all():
-        for row in rows:
-            yield SourceExport(**build_source(session, row).model_dump(), text=row.text)
+    while rows := session.exec(query.limit(size).offset(offset)).all():
+        yield from rows
         offset += len(rows)
+
+
+def _sources(session: Session) -> Iterator[SourceExport]:
+    # Texts can be long: a few at a time.
+    for row in _rows(session, select(Source).order_by(col(Source.slug)), 10):
+        yield SourceExport(**build_source(session, row).model_dump(), text=row.text)
 
 
 def _conditions(session: Session) -> Iterator[ConditionPublic]:
-    offset = 0
-    query = select(Condition).order_by(col(Condition.slug))
-    while rows := session.exec(query.limit(CHUNK).offset(offset)).all():
-        for row in rows:
-            yield build_condition(session, row)
-        offset += len(rows)
+    for row in _rows(session, select(Condition).order_by(col(Condition.slug)), CHUNK):
+        yield build_condition(session, row)
 
 
 def sections(session: Session) -> Iterator[tuple[str, str, Iterator[BaseModel]]]:
