@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint migrate clean
+.PHONY: run test lint migrate clean browser
 
 # Reinstall whenever the declared dependencies change.
 $(BIN)/.installed: pyproject.toml
@@ -25,7 +25,13 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app migrations tests
 
-test: lint
+# The docs tests draw /docs in headless Chromium: install Debian's when we can (as root).
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+		|| echo "chromium is not installed: the browser tests will be skipped (apt-get install chromium)"
+
+test: lint browser
 	$(BIN)/pytest
 
 clean:

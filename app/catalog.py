@@ -5,7 +5,7 @@ paging and looking up by slug are written once for all of them.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -264,3 +264,16 @@ RESOURCES: tuple[Resource[Any], ...] = (
     TREATMENTS,
     PREVENTION,
 )
+
+
+def iter_items(
+    session: Session, resource: Resource[P], *, condition: str | None = None, chunk: int = 100
+) -> Iterator[P]:
+    """Every item of a resource in list order, read a page at a time so memory stays bounded."""
+    offset = 0
+    while True:
+        page = list_items(session, resource, limit=chunk, offset=offset, condition=condition)
+        yield from page.items
+        offset += chunk
+        if offset >= page.total:
+            return

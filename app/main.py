@@ -6,9 +6,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from app import __version__
 from app.config import Settings, get_settings
 from app.db import create_serving_engine
+from app.docs import install_docs
 from app.errors import install_error_handlers
+from app.openapi import DESCRIPTION, TAGS, install_openapi
 from app.routes import api_router
 
 
@@ -23,15 +26,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="Condition Knowledge API",
-        version="0.1.0",
+        version=__version__,
         summary="What a health article says about a condition, as typed, source-anchored data.",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
         lifespan=lifespan,
+        # Served by install_docs from the app's own assets, never from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.add_middleware(
         CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "HEAD"]
     )
     install_error_handlers(app)
     app.include_router(api_router)
+    install_docs(app)
+    install_openapi(app)
     return app
 
 

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.routes import conditions, items, search, sources
+from app.routes import conditions, export, items, meta, search, sources
 
 api_router = APIRouter()
 api_router.include_router(conditions.router)
@@ -10,3 +10,5 @@ for router in items.routers:
     api_router.include_router(router)
 api_router.include_router(sources.router)
 api_router.include_router(search.router)
+api_router.include_router(meta.router)
+api_router.include_router(export.router)

@@ -2,13 +2,15 @@
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.catalog import RESOURCES, codes_and_evidence, parts
 from app.db import SessionDep
 from app.errors import PROBLEM_RESPONSES, NotFound
+from app.jsonld import JSON_LD, condition_document, prefers_jsonld
 from app.knowledge.terms import ItemKind
 from app.models import BodySite, Condition, Guidance
 from app.routes.params import PagingDep, SlugPath
@@ -82,11 +84,29 @@ def read_conditions(session: SessionDep, paging: PagingDep) -> Any:
     response_model=ConditionPublic,
     operation_id="get_condition",
     summary="Get a condition",
-    responses=PROBLEM_RESPONSES,
+    description="One condition: its definition, codes, guidance, body sites and a summary of "
+    "each section. With `Accept: application/ld+json`, a schema.org MedicalCondition with its "
+    "causes, risk factors, symptoms, complications, tests, treatments, prevention and anatomy.",
+    responses={
+        200: {
+            "description": "The condition as JSON, or as schema.org JSON-LD when asked for.",
+            "content": {JSON_LD: {"schema": {"type": "object"}}},
+        },
+        **PROBLEM_RESPONSES,
+    },
 )
-def read_condition(session: SessionDep, slug: SlugPath) -> Any:
-    """One condition: its definition, codes, guidance, body sites and sections."""
+def read_condition(
+    request: Request, response: Response, session: SessionDep, slug: SlugPath
+) -> Any:
+    """One condition, as JSON or as schema.org JSON-LD."""
     condition = session.get(Condition, slug)
     if condition is None:
         raise NotFound(f"No condition with slug {slug!r}; see /conditions.")
-    return build_condition(session, condition)
+    public = build_condition(session, condition)
+    # Both answers share one URL: caches must key them by Accept.
+    vary = {"Vary": "Accept"}
+    if prefers_jsonld(request.headers.get("accept", "")):
+        document = condition_document(session, public, str(request.base_url))
+        return JSONResponse(document, media_type=JSON_LD, headers=vary)
+    response.headers.update(vary)
+    return public

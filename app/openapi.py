@@ -1,0 +1,151 @@
+"""The OpenAPI document: what the API is, its tags, and response examples read from its data."""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from app.catalog import RESOURCES, get_item, list_items
+from app.jsonld import JSON_LD, condition_document
+from app.models import Condition, Source
+from app.routes.conditions import build_condition
+from app.routes.export import NDJSON, export_json, export_ndjson
+from app.routes.meta import build_meta
+from app.routes.sources import build_source
+from app.schemas import ConditionPublic, Page, SourcePublic
+from app.search import search
+
+JSON = "application/json"
+EXAMPLE_BASE_URL = "http://127.0.0.1:8000/"
+
+DESCRIPTION = """\
+Each condition comes with its causes, risk factors, symptoms, complications, tests, treatments
+and prevention. Every item quotes its source verbatim, with the character offsets of the quote,
+and carries only terminology codes (ICD-10-CM, MeSH, ATC, RxNorm, LOINC) verified against
+public code tables.
+
+**Source.** All content is drawn from the source texts served at `/sources`, each with its
+SHA-256; `/sources/{slug}/text` serves the exact text that evidence offsets index into.
+
+**Not medical advice.** This API restates what its sources say, for information only. It does
+not diagnose, treat or advise anyone; see a qualified health professional about any health
+concern.
+"""
+
+_RESOURCE_TAGS = {
+    "causes": "Types of cause, each with its mechanism and the risk factors named under it.",
+    "risk-factors": "Conditions and exposures named as causes, each linked to its cause types.",
+    "symptoms": 'Signs and symptoms, with the source\'s qualifiers such as "in certain cases".',
+    "complications": "What the condition can lead to, with the source's qualifiers.",
+    "tests": "Tests a doctor uses to diagnose the condition: blood tests, imaging, biopsy, ...",
+    "treatments": "Treatments with their kind, aim, indications, cautions and drugs.",
+    "prevention": "Measures that reduce the risk, each with the people it is for.",
+}
+TAGS: list[dict[str, str]] = [
+    {
+        "name": "conditions",
+        "description": "Conditions with their codes, guidance, body sites and a summary of each "
+        "section; also as schema.org JSON-LD.",
+    },
+    *({"name": name, "description": text} for name, text in _RESOURCE_TAGS.items()),
+    {
+        "name": "sources",
+        "description": "The texts every quote is copied from, with their SHA-256 fingerprints.",
+    },
+    {"name": "search", "description": "Search across every kind of item."},
+    {
+        "name": "meta",
+        "description": "API version, knowledge revision, source fingerprints and counts per kind.",
+    },
+    {"name": "export", "description": "Everything in one download, for apps that work offline."},
+]
+
+
+def _trimmed_export(engine: Engine) -> dict[str, Any]:
+    """The JSON export with one item in each list, read back from the stream."""
+    export = json.loads(b"".join(export_json(engine)))
+    return {key: value[:1] if isinstance(value, list) else value for key, value in export.items()}
+
+
+def _ndjson_head(engine: Engine) -> str:
+    """The export's header line and the first line of each kind."""
+    seen: set[str] = set()
+    lines: list[str] = []
+    for chunk in export_ndjson(engine):
+        line = chunk.decode()
+        kind = json.loads(line)["kind"]
+        if kind not in seen:
+            seen.add(kind)
+            lines.append(line)
+    return "".join(lines)
+
+
+def response_examples(session: Session, engine: Engine) -> Iterator[tuple[str, str, Any]]:
+    """(path, media type, example) for every operation, each a real answer of the served data."""
+    for resource in RESOURCES:
+        page = list_items(session, resource, limit=1, offset=0)
+        yield resource.path, JSON, page.model_dump(mode="json")
+        item = get_item(session, resource, page.items[0].slug)
+        yield f"{resource.path}/{{slug}}", JSON, item.model_dump(mode="json")
+    first_condition = session.exec(select(Condition).order_by(col(Condition.slug))).first()
+    assert first_condition is not None, "the database holds no condition"
+    condition = build_condition(session, first_condition)
+    total = session.exec(select(func.count()).select_from(Condition)).one()
+    conditions = Page[ConditionPublic](items=[condition], total=total, limit=1, offset=0)
+    yield "/conditions", JSON, conditions.model_dump(mode="json")
+    yield "/conditions/{slug}", JSON, condition.model_dump(mode="json")
+    yield "/conditions/{slug}", JSON_LD, condition_document(session, condition, EXAMPLE_BASE_URL)
+    source = session.exec(select(Source).order_by(col(Source.slug))).first()
+    assert source is not None, "the database holds no source"
+    public_source = build_source(session, source)
+    total = session.exec(select(func.count()).select_from(Source)).one()
+    sources = Page[SourcePublic](items=[public_source], total=total, limit=1, offset=0)
+    yield "/sources", JSON, sources.model_dump(mode="json")
+    yield "/sources/{slug}", JSON, public_source.model_dump(mode="json")
+    yield "/sources/{slug}/text", "text/plain", source.text
+    # As answered to /search?q=calcium&limit=2.
+    yield "/search", JSON, search(session, "calcium", limit=2, offset=0).model_dump(mode="json")
+    yield "/meta", JSON, build_meta(session).model_dump(mode="json")
+    yield "/export", JSON, _trimmed_export(engine)
+    yield "/export", NDJSON, _ndjson_head(engine)
+
+
+def add_examples(schema: dict[str, Any], session: Session, engine: Engine) -> None:
+    """Attach a real answer as the example of each operation's 200 response."""
+    for path, media_type, example in response_examples(session, engine):
+        content = schema["paths"][path]["get"]["responses"]["200"]["content"]
+        content[media_type]["example"] = example
+
+
+def describe_sources(schema: dict[str, Any], session: Session) -> None:
+    """Name each source in the API's description, for attribution."""
+    sources = session.exec(
+        select(Source.slug, Source.title, Source.sha256).order_by(col(Source.slug))
+    ).all()
+    listing = "\n".join(
+        f"- *{title}* (`{slug}`, sha256 `{sha256}`)" for slug, title, sha256 in sources
+    )
+    schema["info"]["description"] += f"\n**Sources served.**\n\n{listing}\n"
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Build the document once the database is open, with examples from it."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = FastAPI.openapi(app)
+        engine = getattr(app.state, "engine", None)
+        if engine is None:
+            # Examples come from the database: build the document again once it is open.
+            app.openapi_schema = None
+            return schema
+        with Session(engine) as session:
+            add_examples(schema, session, engine)
+            describe_sources(schema, session)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,125 @@
+"""GET /export: the whole knowledge base in one download, JSON or NDJSON, streamed."""
+
+import hashlib
+import json
+from collections import defaultdict
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.test_meta import LIST_PATHS, migration_head
+
+# JSON export section -> item kind, for every list endpoint.
+SECTIONS = {
+    "sources": "source",
+    "conditions": "condition",
+    "causes": "cause",
+    "risk_factors": "risk-factor",
+    "symptoms": "symptom",
+    "complications": "complication",
+    "tests": "test",
+    "treatments": "treatment",
+    "prevention": "prevention",
+}
+
+
+def listed(client: httpx.Client, path: str) -> list[dict[str, Any]]:
+    """Every item a list endpoint serves, page by page."""
+    items: list[dict[str, Any]] = []
+    while True:
+        page = client.get(path, params={"limit": 7, "offset": len(items)}).json()
+        items.extend(page["items"])
+        if len(items) >= page["total"]:
+            return items
+
+
+def without_text(source: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in source.items() if key != "text"}
+
+
+@pytest.fixture(scope="module")
+def lists(client: httpx.Client) -> dict[str, list[dict[str, Any]]]:
+    return {kind: listed(client, path) for kind, path in LIST_PATHS.items()}
+
+
+@pytest.fixture(scope="module")
+def export(client: httpx.Client) -> dict[str, Any]:
+    response = client.get("/export")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert 'filename="knowledge-' in response.headers["content-disposition"]
+    return response.json()  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def lines(client: httpx.Client) -> list[dict[str, Any]]:
+    response = client.get("/export", params={"format": "ndjson"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/x-ndjson"
+    text = response.text
+    assert text.endswith("\n")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+class TestJsonExport:
+    def test_round_trips_to_the_list_endpoints(
+        self, export: dict[str, Any], lists: dict[str, list[dict[str, Any]]]
+    ) -> None:
+        assert export.keys() == {"api_version", "revision", *SECTIONS}
+        for section, kind in SECTIONS.items():
+            items = export[section]
+            if kind == "source":
+                items = [without_text(source) for source in items]
+            assert items == lists[kind], section
+
+    def test_carries_the_revision_and_the_source_texts(
+        self, export: dict[str, Any], client: httpx.Client, database_url: str
+    ) -> None:
+        assert (
+            export["revision"]
+            == migration_head(database_url)
+            == client.get("/meta").json()["revision"]
+        )
+        for source in export["sources"]:
+            assert hashlib.sha256(source["text"].encode()).hexdigest() == source["sha256"]
+            assert source["text"] == client.get(f"/sources/{source['slug']}/text").text
+
+
+class TestNdjsonExport:
+    def test_starts_with_the_revision(self, lines: list[dict[str, Any]], database_url: str) -> None:
+        assert lines[0]["kind"] == "export"
+        assert lines[0]["revision"] == migration_head(database_url)
+
+    def test_round_trips_to_the_list_endpoints(
+        self, lines: list[dict[str, Any]], lists: dict[str, list[dict[str, Any]]]
+    ) -> None:
+        by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for line in lines[1:]:
+            assert line.keys() == {"kind", "item"}
+            by_kind[line["kind"]].append(line["item"])
+        by_kind["source"] = [without_text(source) for source in by_kind["source"]]
+        assert dict(by_kind) == lists
+
+    def test_counts_agree_with_meta(
+        self, lines: list[dict[str, Any]], client: httpx.Client
+    ) -> None:
+        counts: dict[str, int] = defaultdict(int)
+        for line in lines[1:]:
+            counts[line["kind"]] += 1
+        assert dict(counts) == client.get("/meta").json()["counts"]
+
+
+class TestStreaming:
+    @pytest.mark.parametrize("output", ["json", "ndjson"])
+    def test_sent_in_chunks_as_it_is_read(self, client: httpx.Client, output: str) -> None:
+        with client.stream("GET", "/export", params={"format": output}) as response:
+            assert "content-length" not in response.headers
+            assert response.headers["transfer-encoding"] == "chunked"
+            chunks = list(response.iter_raw())
+        assert len(chunks) > 1
+
+    def test_unknown_format_is_a_problem(self, client: httpx.Client) -> None:
+        response = client.get("/export", params={"format": "xml"})
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["parameter"] == "format"

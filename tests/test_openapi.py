@@ -1,0 +1,131 @@
+"""The OpenAPI document is one a client generator can rely on: complete, described, validated."""
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+from openapi_spec_validator import validate
+
+from app import __version__
+
+# Generated clients name their functions after these: they never change.
+OPERATION_IDS = {
+    "list_conditions", "get_condition", "list_causes", "get_cause", "list_risk_factors",
+    "get_risk_factor", "list_symptoms", "get_symptom", "list_complications", "get_complication",
+    "list_tests", "get_test", "list_treatments", "get_treatment", "list_prevention",
+    "get_prevention", "list_sources", "get_source", "get_source_text", "search", "get_meta",
+    "export",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def spec(client: httpx.Client) -> dict[str, Any]:
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    return response.json()  # type: ignore[no-any-return]
+
+
+def operations(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [(path, op) for path, item in spec["paths"].items() for op in item.values()]
+
+
+class TestDocument:
+    def test_validates(self, spec: dict[str, Any]) -> None:
+        validate(spec)
+
+    def test_info_names_the_version_the_source_and_the_notice(self, spec: dict[str, Any]) -> None:
+        info = spec["info"]
+        assert info["title"] == "Condition Knowledge API"
+        assert info["version"] == __version__
+        assert "Not medical advice" in info["description"]
+        assert "How to Treat Calcinosis Cutis" in info["description"]
+        assert (
+            "e7eafe3d0a22f040dc861e58c5076fe8ecce78dbacef5009a6082075bd1e6cc1"
+            in info["description"]
+        )
+
+    def test_every_tag_is_described(self, spec: dict[str, Any]) -> None:
+        described = {tag["name"]: tag.get("description") for tag in spec["tags"]}
+        used = {tag for _, op in operations(spec) for tag in op["tags"]}
+        assert used <= described.keys()
+        assert all(described[tag] for tag in used)
+        for resource in ("conditions", "causes", "treatments", "risk-factors", "prevention"):
+            assert resource in used
+
+
+class TestOperations:
+    def test_operation_ids_are_stable_snake_case(self, spec: dict[str, Any]) -> None:
+        ids = [op["operationId"] for _, op in operations(spec)]
+        assert len(ids) == len(set(ids))
+        assert set(ids) == OPERATION_IDS
+        assert all(re.fullmatch(r"[a-z]+(_[a-z]+)*", op_id) for op_id in ids)
+
+    def test_every_operation_and_parameter_is_described(self, spec: dict[str, Any]) -> None:
+        for path, op in operations(spec):
+            assert op.get("summary"), path
+            assert op.get("description"), path
+            assert len(op["tags"]) == 1, path
+            for parameter in op.get("parameters", []):
+                assert parameter.get("description"), (path, parameter["name"])
+
+    def test_every_answer_has_an_example(self, spec: dict[str, Any]) -> None:
+        for path, op in operations(spec):
+            for media_type, content in op["responses"]["200"]["content"].items():
+                assert content.get("example"), (path, media_type)
+
+    def test_errors_are_problem_details(self, spec: dict[str, Any]) -> None:
+        for path, op in operations(spec):
+            for status in ("404", "422"):
+                if status in op["responses"]:
+                    schema = op["responses"][status]["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/Problem"}, (path, status)
+
+
+class TestExamplesAreRealAnswers:
+    """An example is what the API answers, so a reader can trust it."""
+
+    def example(self, spec: dict[str, Any], operation_id: str, media_type: str) -> Any:
+        op = next(op for _, op in operations(spec) if op["operationId"] == operation_id)
+        return op["responses"]["200"]["content"][media_type]["example"]
+
+    @pytest.mark.parametrize(
+        ("path", "operation_id"),
+        [
+            ("/conditions", "list_conditions"),
+            ("/causes", "list_causes"),
+            ("/risk-factors", "list_risk_factors"),
+            ("/treatments", "list_treatments"),
+            ("/prevention", "list_prevention"),
+            ("/sources", "list_sources"),
+        ],
+    )
+    def test_list_example_is_the_first_page(
+        self, spec: dict[str, Any], client: httpx.Client, path: str, operation_id: str
+    ) -> None:
+        example = self.example(spec, operation_id, "application/json")
+        assert example == client.get(path, params={"limit": 1}).json()
+
+    @pytest.mark.parametrize(
+        ("path", "operation_id"),
+        [
+            ("/conditions", "get_condition"),
+            ("/causes", "get_cause"),
+            ("/symptoms", "get_symptom"),
+            ("/tests", "get_test"),
+            ("/treatments", "get_treatment"),
+        ],
+    )
+    def test_detail_example_is_an_item(
+        self, spec: dict[str, Any], client: httpx.Client, path: str, operation_id: str
+    ) -> None:
+        example = self.example(spec, operation_id, "application/json")
+        assert example == client.get(f"{path}/{example['slug']}").json()
+
+    def test_meta_example(self, spec: dict[str, Any], client: httpx.Client) -> None:
+        assert self.example(spec, "get_meta", "application/json") == client.get("/meta").json()
+
+    def test_source_text_example(self, spec: dict[str, Any], client: httpx.Client) -> None:
+        example = self.example(spec, "get_source_text", "text/plain")
+        slug = client.get("/sources").json()["items"][0]["slug"]
+        assert example == client.get(f"/sources/{slug}/text").text
