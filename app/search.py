@@ -17,6 +17,7 @@ from sqlalchemy import (
     ColumnElement,
     FromClause,
     Integer,
+    Table,
     cast,
     column,
     func,
@@ -24,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy import literal_column as sql_name
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 from sqlmodel import Session, col, select
 
 from app.catalog import RESOURCES, require_condition
@@ -37,6 +40,7 @@ PATHS = {ItemKind.CONDITION: "/conditions", **{r.kind: r.path for r in RESOURCES
 WEIGHTS = (3.0, 2.0, 1.0)
 MAX_TERMS = 10
 
+DOCUMENTS: Table = SearchDocument.__table__  # type: ignore[attr-defined]
 SEARCH_INDEX = table("search_index", column("rowid", Integer))
 
 
@@ -59,20 +63,32 @@ def tsquery(terms: list[str]) -> str:
 
 @dataclass(frozen=True)
 class Match:
-    """How one backend finds and ranks the documents that hold every term."""
+    """How one backend finds the documents that hold every term, and ranks them."""
 
-    source: FromClause
+    index: FromClause  # enough to find, count and rank the matches
+    documents: FromClause  # the index with each match's document, to filter on
+    id: ColumnElement[int]
     found: ColumnElement[bool]
     score: ColumnElement[float]
+    filter_on: Callable[[ColumnElement[str]], ColumnElement[str]]
+
+
+def _matches_lead(column: ColumnElement[str]) -> ColumnElement[str]:
+    # "+column" keeps SQLite from walking a condition's documents by their index and testing
+    # each against the full-text index, which is far slower than filtering the matches.
+    return UnaryExpression(column, operator=custom_op("+"))
 
 
 def _sqlite_match(terms: list[str]) -> Match:
     index: ColumnClause[Any] = sql_name("search_index")
     return Match(
-        source=SEARCH_INDEX.join(SearchDocument, col(SearchDocument.id) == SEARCH_INDEX.c.rowid),
+        index=SEARCH_INDEX,
+        documents=SEARCH_INDEX.join(DOCUMENTS, DOCUMENTS.c.id == SEARCH_INDEX.c.rowid),
+        id=SEARCH_INDEX.c.rowid,
         found=index.match(fts5_query(terms)),
         # bm25 is lower for better matches.
         score=-func.bm25(index, *WEIGHTS),
+        filter_on=_matches_lead,
     )
 
 
@@ -85,10 +101,14 @@ def _postgresql_match(terms: list[str]) -> Match:
         postgresql.ARRAY(REAL),
     )
     return Match(
-        source=SearchDocument.__table__,  # type: ignore[attr-defined]
+        index=DOCUMENTS,
+        documents=DOCUMENTS,
+        id=DOCUMENTS.c.id,
         found=vector.op("@@")(query),
         # Normalisation 1 divides by the log of the document's length, as bm25 favours short ones.
         score=func.ts_rank(labels, vector, query, 1),
+        # The planner weighs the GIN index against the condition's index on statistics.
+        filter_on=lambda column: column,
     )
 
 
@@ -111,21 +131,30 @@ def search(
     if not terms:
         raise InvalidParameter("q", "must contain at least one letter or digit")
     match = MATCHERS[session.get_bind().dialect.name](terms)
-    criteria = [match.found]
+    filters = []
     if kind is not None:
-        criteria.append(col(SearchDocument.kind) == kind.value)
+        filters.append(match.filter_on(DOCUMENTS.c.kind) == kind.value)
     if condition is not None:
         require_condition(session, condition)
-        criteria.append(col(SearchDocument.condition_slug) == condition)
-    total = session.exec(select(func.count()).select_from(match.source).where(*criteria)).one()
-    ranked = match.score.label("score")
-    rows = session.exec(
-        select(SearchDocument, ranked)
-        .select_from(match.source)
+        filters.append(match.filter_on(DOCUMENTS.c.condition_slug) == condition)
+    source = match.documents if filters else match.index
+    criteria = [match.found, *filters]
+    total = session.exec(select(func.count()).select_from(source).where(*criteria)).one()
+    # Rank the matches, then read only the documents of the page.
+    score = match.score.label("score")
+    hits = (
+        select(match.id.label("id"), score)
+        .select_from(source)
         .where(*criteria)
-        .order_by(ranked.desc(), col(SearchDocument.kind), col(SearchDocument.slug))
+        .order_by(score.desc(), match.id)
         .limit(limit)
         .offset(offset)
+        .subquery("hit")
+    )
+    rows = session.exec(
+        select(SearchDocument, hits.c.score)
+        .join(hits, col(SearchDocument.id) == hits.c.id)
+        .order_by(hits.c.score.desc(), hits.c.id)
     ).all()
     return Page[SearchHit](
         items=[
