@@ -73,7 +73,7 @@ class Match:
     filter_on: Callable[[ColumnElement[str]], ColumnElement[str]]
 
 
-def _matches_lead(column: ColumnElement[str]) -> ColumnElement[str]:
+def _filter_after_matching(column: ColumnElement[str]) -> ColumnElement[str]:
     # "+column" keeps SQLite from walking a condition's documents by their index and testing
     # each against the full-text index, which is far slower than filtering the matches.
     return UnaryExpression(column, operator=custom_op("+"))
@@ -88,7 +88,7 @@ def _sqlite_match(terms: list[str]) -> Match:
         found=index.match(fts5_query(terms)),
         # bm25 is lower for better matches.
         score=-func.bm25(index, *WEIGHTS),
-        filter_on=_matches_lead,
+        filter_on=_filter_after_matching,
     )
 
 
@@ -127,6 +127,7 @@ def search(
     kind: ItemKind | None = None,
     condition: str | None = None,
 ) -> Page[SearchHit]:
+    """One page of the items that hold every word of `q`, best first; ties in loading order."""
     terms = terms_of(q)
     if not terms:
         raise InvalidParameter("q", "must contain at least one letter or digit")
