@@ -25,8 +25,14 @@ def create_serving_engine(database_url: str) -> Engine:
             dbapi_connection.execute("PRAGMA query_only = ON")
 
         return engine
+    # PostgreSQL: every transaction is read-only, so a write fails even if the role may write.
+    # Each replica keeps at most ten connections, so that many replicas stay within the
+    # server's max_connections (100 by default).
     return create_engine(
         url,
+        pool_size=5,
+        max_overflow=5,
+        pool_timeout=10,
         pool_pre_ping=True,
         connect_args={"options": "-c default_transaction_read_only=on"},
     )

@@ -1,10 +1,32 @@
-"""Search across every kind of item, ranked: a match in a name outweighs one in a quote."""
+"""Search across every kind of item on the database's full-text index, best matches first.
 
-import operator
+Migration 0003 builds the index: an FTS5 table ranked by bm25 on SQLite, a tsvector column with a
+GIN index ranked by ts_rank on PostgreSQL. Both read the same words (runs of letters and digits,
+lower-cased) and match every term as a word prefix, so both find the same items; a term in a name
+counts more than one in a description, which counts more than one in the details or a quote.
+"""
+
 import re
-from functools import reduce
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_
+from sqlalchemy import (
+    REAL,
+    ColumnClause,
+    ColumnElement,
+    FromClause,
+    Integer,
+    Table,
+    cast,
+    column,
+    func,
+    table,
+)
+from sqlalchemy import literal_column as sql_name
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 from sqlmodel import Session, col, select
 
 from app.catalog import RESOURCES, require_condition
@@ -14,19 +36,87 @@ from app.models import SearchDocument
 from app.schemas import Page, SearchHit
 
 PATHS = {ItemKind.CONDITION: "/conditions", **{r.kind: r.path for r in RESOURCES}}
-# How much a term found in each field adds to an item's score.
-WEIGHTS = (
-    (SearchDocument.name, 4.0),
-    (SearchDocument.description, 2.0),
-    (SearchDocument.details, 1.0),
-    (SearchDocument.quotes, 1.0),
-)
+# How much a term found in the name, the description, the details and the quotes weighs.
+WEIGHTS = (3.0, 2.0, 1.0, 1.0)
 MAX_TERMS = 10
+
+DOCUMENTS: Table = SearchDocument.__table__  # type: ignore[attr-defined]
+SEARCH_INDEX = table("search_index", column("rowid", Integer))
 
 
 def terms_of(q: str) -> list[str]:
     """The words of a query, as plain text: no operator or wildcard means anything."""
-    return list(dict.fromkeys(re.findall(r"\w+", q.lower())))[:MAX_TERMS]
+    # Letters and digits only: the words both indexes hold (an underscore separates words there).
+    return list(dict.fromkeys(re.findall(r"[^\W_]+", q.lower())))[:MAX_TERMS]
+
+
+def fts5_query(terms: list[str]) -> str:
+    """An FTS5 query that requires every term as a word prefix; each is a quoted string."""
+    return " ".join('"' + term.replace('"', '""') + '"*' for term in terms)
+
+
+def tsquery(terms: list[str]) -> str:
+    """A tsquery that requires every term as a word prefix; each is a quoted lexeme."""
+    quoted = ("'" + term.replace("\\", "\\\\").replace("'", "''") + "'" for term in terms)
+    return " & ".join(f"{lexeme}:*" for lexeme in quoted)
+
+
+@dataclass(frozen=True)
+class Match:
+    """How one backend finds the documents that hold every term, and ranks them."""
+
+    index: FromClause  # enough to find, count and rank the matches
+    documents: FromClause  # the index with each match's document, to filter on
+    id: ColumnElement[int]
+    found: ColumnElement[bool]
+    score: ColumnElement[float]
+    filter_on: Callable[[ColumnElement[str]], ColumnElement[str]]
+
+
+def _filter_after_matching(column: ColumnElement[str]) -> ColumnElement[str]:
+    # "+column" keeps SQLite from walking a condition's documents by their index and testing
+    # each against the full-text index, which is far slower than filtering the matches.
+    return UnaryExpression(column, operator=custom_op("+"))
+
+
+def _sqlite_match(terms: list[str]) -> Match:
+    index: ColumnClause[Any] = sql_name("search_index")
+    return Match(
+        index=SEARCH_INDEX,
+        documents=SEARCH_INDEX.join(DOCUMENTS, DOCUMENTS.c.id == SEARCH_INDEX.c.rowid),
+        id=SEARCH_INDEX.c.rowid,
+        found=index.match(fts5_query(terms)),
+        # bm25 is lower for better matches.
+        score=-func.bm25(index, *WEIGHTS),
+        filter_on=_filter_after_matching,
+    )
+
+
+def _postgresql_match(terms: list[str]) -> Match:
+    vector: ColumnClause[Any] = sql_name("search_document.search_vector")
+    query = func.to_tsquery(sql_name("'simple'::regconfig"), tsquery(terms))
+    # ts_rank takes the weights of labels D, C, B, A: quotes are D, details C, descriptions B,
+    # names A.
+    labels = cast(
+        postgresql.array([w / WEIGHTS[0] for w in reversed(WEIGHTS)]),
+        postgresql.ARRAY(REAL),
+    )
+    return Match(
+        index=DOCUMENTS,
+        documents=DOCUMENTS,
+        id=DOCUMENTS.c.id,
+        found=vector.op("@@")(query),
+        # Normalisation 1 divides by the log of the document's length, as bm25 favours short ones.
+        score=func.ts_rank(labels, vector, query, 1),
+        # The planner weighs the GIN index against the condition's index on statistics.
+        filter_on=lambda column: column,
+    )
+
+
+MATCHERS: dict[str, Callable[[list[str]], Match]] = {
+    "sqlite": _sqlite_match,
+    "postgresql": _postgresql_match,
+}
 
 
 def search(
@@ -38,32 +128,35 @@ def search(
     kind: ItemKind | None = None,
     condition: str | None = None,
 ) -> Page[SearchHit]:
+    """One page of the items that hold every word of `q`, best first; ties in loading order."""
     terms = terms_of(q)
     if not terms:
         raise InvalidParameter("q", "must contain at least one letter or digit")
-    clauses: list[ColumnElement[bool]] = []
-    points: list[ColumnElement[float]] = []
-    for term in terms:
-        found = [func.lower(col(field)).contains(term, autoescape=True) for field, _ in WEIGHTS]
-        clauses.append(or_(*found))
-        points.extend(
-            case((hit, weight), else_=0.0) for hit, (_, weight) in zip(found, WEIGHTS, strict=True)
-        )
-    score = reduce(operator.add, points)
+    match = MATCHERS[session.get_bind().dialect.name](terms)
+    filters = []
     if kind is not None:
-        clauses.append(col(SearchDocument.kind) == kind.value)
+        filters.append(match.filter_on(DOCUMENTS.c.kind) == kind.value)
     if condition is not None:
         require_condition(session, condition)
-        clauses.append(col(SearchDocument.condition_slug) == condition)
-    criteria = and_(*clauses)
-    total = session.exec(select(func.count()).select_from(SearchDocument).where(criteria)).one()
-    ranked = score.label("score")
-    rows = session.exec(
-        select(SearchDocument, ranked)
-        .where(criteria)
-        .order_by(ranked.desc(), col(SearchDocument.kind), col(SearchDocument.slug))
+        filters.append(match.filter_on(DOCUMENTS.c.condition_slug) == condition)
+    source = match.documents if filters else match.index
+    criteria = [match.found, *filters]
+    total = session.exec(select(func.count()).select_from(source).where(*criteria)).one()
+    # Rank the matches, then read only the documents of the page.
+    score = match.score.label("score")
+    hits = (
+        select(match.id.label("id"), score)
+        .select_from(source)
+        .where(*criteria)
+        .order_by(score.desc(), match.id)
         .limit(limit)
         .offset(offset)
+        .subquery("hit")
+    )
+    rows = session.exec(
+        select(SearchDocument, hits.c.score)
+        .join(hits, col(SearchDocument.id) == hits.c.id)
+        .order_by(hits.c.score.desc(), hits.c.id)
     ).all()
     return Page[SearchHit](
         items=[

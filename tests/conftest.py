@@ -1,10 +1,17 @@
-"""Every test runs against a database built by the real migrations in a temporary file,
-served by a real uvicorn server on loopback and called through httpx."""
+"""Every test runs against a database built by the real migrations, served by a real uvicorn
+server on loopback and called through httpx.
+
+The API tests run once on SQLite (a temporary file) and once more on PostgreSQL (a database
+created for the session and dropped after it) when a server is reachable at TEST_POSTGRES_URL,
+by default the local one. When TEST_POSTGRES_URL is set, an unreachable server is an error.
+"""
 
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -13,15 +20,98 @@ import uvicorn
 from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import create_engine, pool, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from app.config import ROOT, Settings
 from app.main import create_app
 
 
+class PostgresTestSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    # A database on the server to connect to while creating and dropping test databases.
+    test_postgres_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def _postgres_problem(url: str) -> str | None:
+    """Why the PostgreSQL server at `url` cannot be used for tests, or None if it can."""
+    try:
+        engine = create_engine(url, poolclass=pool.NullPool, connect_args={"connect_timeout": 5})
+    except ImportError:
+        return "psycopg is not installed: pip install .[postgres]"
+    try:
+        with engine.connect():
+            return None
+    except DBAPIError as error:
+        return str(error.orig).strip().splitlines()[0]
+    finally:
+        engine.dispose()
+
+
+POSTGRES_SETTINGS = PostgresTestSettings()
+POSTGRES_URL = POSTGRES_SETTINGS.test_postgres_url
+POSTGRES_PROBLEM = _postgres_problem(POSTGRES_URL)
+BACKENDS = ["sqlite"] if POSTGRES_PROBLEM else ["sqlite", "postgresql"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if POSTGRES_PROBLEM and "test_postgres_url" in POSTGRES_SETTINGS.model_fields_set:
+        raise pytest.UsageError(f"TEST_POSTGRES_URL is set but unusable: {POSTGRES_PROBLEM}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without a server, leave out the tests that need PostgreSQL: the header says why."""
+    if not POSTGRES_PROBLEM:
+        return
+    needs_postgres = [
+        item for item in items if "postgresql_url" in getattr(item, "fixturenames", ())
+    ]
+    if needs_postgres:
+        config.hook.pytest_deselected(items=needs_postgres)
+        items[:] = [item for item in items if item not in needs_postgres]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    where = make_url(POSTGRES_URL).render_as_string(hide_password=True)
+    if POSTGRES_PROBLEM:
+        return f"PostgreSQL not reachable at {where} ({POSTGRES_PROBLEM}): testing on SQLite only"
+    return f"backends: SQLite and PostgreSQL at {where}"
+
+
 def alembic_config(database_url: str) -> Config:
     config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("sqlalchemy.url", database_url)
+    # The ini interpolates %: a URL-encoded password must keep its percent signs.
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new, empty database on the test server, dropped afterwards: its URL."""
+    name = f"knowledge_test_{uuid.uuid4().hex[:12]}"
+    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            # FORCE: a connection a failed test left open must not keep the database alive.
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+@contextmanager
+def empty_database(backend: str, directory: Path) -> Iterator[str]:
+    """A new, empty database on `backend`: its URL."""
+    if backend == "postgresql":
+        with postgres_database() as url:
+            yield url
+    else:
+        yield f"sqlite:///{directory / 'knowledge.db'}"
 
 
 class LiveServer:
@@ -51,12 +141,33 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A SQLite file migrated to head, shared by the read-only API tests."""
-    path: Path = tmp_path_factory.mktemp("db") / "knowledge.db"
-    url = f"sqlite:///{path}"
-    command.upgrade(alembic_config(url), "head")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A SQLite file migrated to head."""
+    with empty_database("sqlite", tmp_path_factory.mktemp("db")) as url:
+        command.upgrade(alembic_config(url), "head")
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """A PostgreSQL database migrated to head, dropped at the end of the session."""
+    with postgres_database() as url:
+        command.upgrade(alembic_config(url), "head")
+        yield url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest) -> str:
+    """A database migrated to head, shared by the read-only API tests: one per backend."""
+    url: str = request.getfixturevalue(f"{request.param}_url")
     return url
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database of the test's own, on each backend."""
+    with empty_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
