@@ -1,6 +1,5 @@
 """The migrations build the schema and the knowledge, and undo exactly what they did."""
 
-from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -30,8 +29,8 @@ def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
         engine.dispose()
 
 
-def test_round_trip_gives_the_same_rows(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'round-trip.db'}"
+def test_round_trip_gives_the_same_rows(empty_database_url: str) -> None:
+    url = empty_database_url
     config = alembic_config(url)
     command.upgrade(config, "head")
     first = snapshot(url)
@@ -42,8 +41,8 @@ def test_round_trip_gives_the_same_rows(tmp_path: Path) -> None:
     assert len(first["risk_factor"]) == 19
 
 
-def test_data_migration_removes_exactly_its_rows(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'data.db'}"
+def test_data_migration_removes_exactly_its_rows(empty_database_url: str) -> None:
+    url = empty_database_url
     config = alembic_config(url)
     command.upgrade(config, "0002")
     assert snapshot(url)["evidence"]
@@ -51,8 +50,8 @@ def test_data_migration_removes_exactly_its_rows(tmp_path: Path) -> None:
     assert all(rows == [] for rows in snapshot(url).values())
 
 
-def test_models_match_migrations(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'check.db'}"
+def test_models_match_migrations(empty_database_url: str) -> None:
+    url = empty_database_url
     config = alembic_config(url)
     command.upgrade(config, "head")
     command.check(config)  # raises if the models drifted from the migrations

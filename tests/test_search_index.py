@@ -53,6 +53,7 @@ NEW_DOCUMENT = {
     "slug": "zymurgy",
     "name": "Zymurgy",
     "description": "Fermented calcium/phosphate at 3.5 doses",
+    "details": "",
     "quotes": "",
 }
 
@@ -82,8 +83,8 @@ class TestIndexFollowsDocuments:
             connection.execute(
                 text(
                     "INSERT INTO search_document "
-                    "(condition_slug, kind, slug, name, description, quotes) "
-                    "VALUES (:condition_slug, :kind, :slug, :name, :description, :quotes)"
+                    "(condition_slug, kind, slug, name, description, details, quotes) "
+                    "VALUES (:condition_slug, :kind, :slug, :name, :description, :details, :quotes)"
                 ),
                 NEW_DOCUMENT,
             )
