@@ -9,8 +9,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement, and_, func, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.errors import InvalidParameter, NotFound
 from app.knowledge.terms import ItemKind
@@ -47,6 +49,8 @@ from app.schemas import (
 )
 
 P = TypeVar("P", bound=ItemPublic)
+T = TypeVar("T", bound=BaseModel)
+M = TypeVar("M", bound=SQLModel)
 Key = tuple[str, str]  # (condition slug, item slug)
 Relations = Callable[[Session, Sequence[Any]], dict[str, dict[str, Any]]]
 
@@ -164,25 +168,48 @@ def list_items(
                 func.lower(col(table.description)).contains(needle, autoescape=True),
             )
         )
-    criteria = and_(True, *clauses)
-    total = session.exec(select(func.count()).select_from(table).where(criteria)).one()
-    rows = session.exec(
+    statement = (
         select(table)
-        .where(criteria)
+        .where(and_(True, *clauses))
         .order_by(col(table.condition_slug), col(table.position), col(table.slug))
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return Page[resource.schema](  # type: ignore[name-defined]
-        items=build(session, resource, rows), total=total, limit=limit, offset=offset
     )
+    return paginate(
+        session,
+        statement,
+        resource.schema,
+        lambda rows: build(session, resource, rows),
+        limit=limit,
+        offset=offset,
+    )
+
+
+def paginate(
+    session: Session,
+    statement: SelectOfScalar[M],
+    schema: type[T],
+    build: Callable[[Sequence[M]], list[T]],
+    *,
+    limit: int,
+    offset: int,
+) -> Page[T]:
+    """One page of what `statement` selects, built into schemas, with the total it selects."""
+    total = session.exec(select(func.count()).select_from(statement.order_by(None).subquery()))
+    rows = session.exec(statement.limit(limit).offset(offset)).all()
+    page = Page[schema]  # type: ignore[valid-type]
+    return page(items=build(rows), total=total.one(), limit=limit, offset=offset)
+
+
+def find(session: Session, table: type[M], slug: str, noun: str, path: str) -> M:
+    """The row with this slug, or a 404 that names what was not found and where to look."""
+    row = session.get(table, slug)
+    if row is None:
+        raise NotFound(f"No {noun} with slug {slug!r}; see {path}.")
+    return row
 
 
 def get_item(session: Session, resource: Resource[P], slug: str) -> P:
     """The item with this slug, or a 404 that names what was not found."""
-    row = session.get(resource.table, slug)
-    if row is None:
-        raise NotFound(f"No {resource.singular} with slug {slug!r}; see {resource.path}.")
+    row = find(session, resource.table, slug, resource.singular, resource.path)
     return build(session, resource, [row])[0]
 
 
@@ -191,30 +218,39 @@ def require_condition(session: Session, slug: str) -> None:
         raise InvalidParameter("condition", f"no condition with slug {slug!r}; see /conditions")
 
 
-def _cause_risk_factors(session: Session, rows: Sequence[Any]) -> dict[str, dict[str, Any]]:
+def _linked(
+    session: Session,
+    rows: Sequence[Any],
+    here: Any,
+    there: Any,
+    other: type[ResourceBase],
+    field: str,
+) -> dict[str, dict[str, Any]]:
+    """The items linked to each row through risk_factor_cause_type, as refs under `field`."""
     links = session.exec(
-        select(RiskFactorCauseType.cause_type_slug, RiskFactor.slug, RiskFactor.name)
-        .join(RiskFactor, col(RiskFactor.slug) == RiskFactorCauseType.risk_factor_slug)
-        .where(col(RiskFactorCauseType.cause_type_slug).in_([row.slug for row in rows]))
-        .order_by(col(RiskFactor.position))
+        select(here, other.slug, other.name)
+        .join(other, col(other.slug) == there)
+        .where(col(here).in_([row.slug for row in rows]))
+        .order_by(col(other.position))
     ).all()
-    related: dict[str, dict[str, Any]] = {row.slug: {"risk_factors": []} for row in rows}
-    for cause, slug, name in links:
-        related[cause]["risk_factors"].append(ItemRef(slug=slug, name=name))
+    related: dict[str, dict[str, Any]] = {row.slug: {field: []} for row in rows}
+    for slug, linked, name in links:
+        related[slug][field].append(ItemRef(slug=linked, name=name))
     return related
+
+
+def _cause_risk_factors(session: Session, rows: Sequence[Any]) -> dict[str, dict[str, Any]]:
+    link = RiskFactorCauseType
+    return _linked(
+        session, rows, link.cause_type_slug, link.risk_factor_slug, RiskFactor, "risk_factors"
+    )
 
 
 def _risk_factor_causes(session: Session, rows: Sequence[Any]) -> dict[str, dict[str, Any]]:
-    links = session.exec(
-        select(RiskFactorCauseType.risk_factor_slug, CauseType.slug, CauseType.name)
-        .join(CauseType, col(CauseType.slug) == RiskFactorCauseType.cause_type_slug)
-        .where(col(RiskFactorCauseType.risk_factor_slug).in_([row.slug for row in rows]))
-        .order_by(col(CauseType.position))
-    ).all()
-    related: dict[str, dict[str, Any]] = {row.slug: {"cause_types": []} for row in rows}
-    for risk_factor, slug, name in links:
-        related[risk_factor]["cause_types"].append(ItemRef(slug=slug, name=name))
-    return related
+    link = RiskFactorCauseType
+    return _linked(
+        session, rows, link.risk_factor_slug, link.cause_type_slug, CauseType, "cause_types"
+    )
 
 
 def _treatment_drugs(session: Session, rows: Sequence[Any]) -> dict[str, dict[str, Any]]:

@@ -5,17 +5,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from app.catalog import RESOURCES, get_item, list_items
 from app.jsonld import JSON_LD, condition_document
-from app.models import Condition, Source
-from app.routes.conditions import build_condition
+from app.models import Source
+from app.routes.conditions import list_conditions
 from app.routes.export import NDJSON, export_json, export_ndjson
 from app.routes.meta import build_meta
-from app.routes.sources import build_source
-from app.schemas import ConditionPublic, Page, SourcePublic
+from app.routes.sources import find_source, list_sources
 from app.search import search
 
 JSON = "application/json"
@@ -90,21 +89,15 @@ def response_examples(session: Session, engine: Engine) -> Iterator[tuple[str, s
         yield resource.path, JSON, page.model_dump(mode="json")
         item = get_item(session, resource, page.items[0].slug)
         yield f"{resource.path}/{{slug}}", JSON, item.model_dump(mode="json")
-    first_condition = session.exec(select(Condition).order_by(col(Condition.slug))).first()
-    assert first_condition is not None, "the database holds no condition"
-    condition = build_condition(session, first_condition)
-    total = session.exec(select(func.count()).select_from(Condition)).one()
-    conditions = Page[ConditionPublic](items=[condition], total=total, limit=1, offset=0)
+    conditions = list_conditions(session, limit=1, offset=0)
+    condition = conditions.items[0]
     yield "/conditions", JSON, conditions.model_dump(mode="json")
     yield "/conditions/{slug}", JSON, condition.model_dump(mode="json")
     yield "/conditions/{slug}", JSON_LD, condition_document(session, condition, EXAMPLE_BASE_URL)
-    source = session.exec(select(Source).order_by(col(Source.slug))).first()
-    assert source is not None, "the database holds no source"
-    public_source = build_source(session, source)
-    total = session.exec(select(func.count()).select_from(Source)).one()
-    sources = Page[SourcePublic](items=[public_source], total=total, limit=1, offset=0)
+    sources = list_sources(session, limit=1, offset=0)
     yield "/sources", JSON, sources.model_dump(mode="json")
-    yield "/sources/{slug}", JSON, public_source.model_dump(mode="json")
+    yield "/sources/{slug}", JSON, sources.items[0].model_dump(mode="json")
+    source = find_source(session, sources.items[0].slug)
     yield "/sources/{slug}/text", "text/plain", source.text
     # As answered to /search?q=calcium&limit=2.
     yield "/search", JSON, search(session, "calcium", limit=2, offset=0).model_dump(mode="json")

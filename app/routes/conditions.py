@@ -1,15 +1,15 @@
 """Conditions: each with its codes, guidance, body sites and a summary of every section."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.catalog import RESOURCES, codes_and_evidence, parts
+from app.catalog import RESOURCES, codes_and_evidence, find, paginate, parts
 from app.db import SessionDep
-from app.errors import PROBLEM_RESPONSES, NotFound
+from app.errors import PROBLEM_RESPONSES
 from app.jsonld import JSON_LD, condition_document, prefers_jsonld
 from app.knowledge.terms import ItemKind
 from app.models import BodySite, Condition, Guidance
@@ -58,6 +58,15 @@ def build_condition(session: Session, condition: Condition) -> ConditionPublic:
     )
 
 
+def list_conditions(session: Session, *, limit: int, offset: int) -> Page[ConditionPublic]:
+    statement = select(Condition).order_by(col(Condition.slug))
+
+    def build(rows: Sequence[Condition]) -> list[ConditionPublic]:
+        return [build_condition(session, row) for row in rows]
+
+    return paginate(session, statement, ConditionPublic, build, limit=limit, offset=offset)
+
+
 @router.get(
     "",
     response_model=Page[ConditionPublic],
@@ -67,16 +76,7 @@ def build_condition(session: Session, condition: Condition) -> ConditionPublic:
 )
 def read_conditions(session: SessionDep, paging: PagingDep) -> Any:
     """Every condition, with its codes and a summary of each section."""
-    total = session.exec(select(func.count()).select_from(Condition)).one()
-    rows = session.exec(
-        select(Condition).order_by(col(Condition.slug)).limit(paging.limit).offset(paging.offset)
-    )
-    return Page[ConditionPublic](
-        items=[build_condition(session, row) for row in rows],
-        total=total,
-        limit=paging.limit,
-        offset=paging.offset,
-    )
+    return list_conditions(session, limit=paging.limit, offset=paging.offset)
 
 
 @router.get(
@@ -99,9 +99,7 @@ def read_condition(
     request: Request, response: Response, session: SessionDep, slug: SlugPath
 ) -> Any:
     """One condition, as JSON or as schema.org JSON-LD."""
-    condition = session.get(Condition, slug)
-    if condition is None:
-        raise NotFound(f"No condition with slug {slug!r}; see /conditions.")
+    condition = find(session, Condition, slug, "condition", "/conditions")
     public = build_condition(session, condition)
     # Both answers share one URL: caches must key them by Accept.
     vary = {"Vary": "Accept"}

@@ -1,14 +1,15 @@
 """Sources: the texts every quote is taken from, with their fingerprints."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.catalog import find, paginate
 from app.db import SessionDep
-from app.errors import PROBLEM_RESPONSES, NotFound
+from app.errors import PROBLEM_RESPONSES
 from app.models import Condition, Source
 from app.routes.params import PagingDep, SlugPath
 from app.schemas import Page, SourcePublic
@@ -40,10 +41,16 @@ def build_source(session: Session, source: Source) -> SourcePublic:
 
 
 def find_source(session: Session, slug: str) -> Source:
-    source = session.get(Source, slug)
-    if source is None:
-        raise NotFound(f"No source with slug {slug!r}; see /sources.")
-    return source
+    return find(session, Source, slug, "source", "/sources")
+
+
+def list_sources(session: Session, *, limit: int, offset: int) -> Page[SourcePublic]:
+    statement = select(Source).order_by(col(Source.slug))
+
+    def build(rows: Sequence[Source]) -> list[SourcePublic]:
+        return [build_source(session, row) for row in rows]
+
+    return paginate(session, statement, SourcePublic, build, limit=limit, offset=offset)
 
 
 @router.get(
@@ -55,16 +62,7 @@ def find_source(session: Session, slug: str) -> Source:
 )
 def read_sources(session: SessionDep, paging: PagingDep) -> Any:
     """Every source text, with its sha256."""
-    total = session.exec(select(func.count()).select_from(Source)).one()
-    rows = session.exec(
-        select(Source).order_by(col(Source.slug)).limit(paging.limit).offset(paging.offset)
-    )
-    return Page[SourcePublic](
-        items=[build_source(session, row) for row in rows],
-        total=total,
-        limit=paging.limit,
-        offset=paging.offset,
-    )
+    return list_sources(session, limit=paging.limit, offset=paging.offset)
 
 
 @router.get(
