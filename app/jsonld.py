@@ -86,10 +86,6 @@ def indications(texts: list[str]) -> list[Node]:
     return [{"@type": "MedicalIndication", "name": text} for text in texts]
 
 
-def _cause(base: str, item: Any) -> Node:
-    return entity("MedicalCause", f"{base}{CAUSES.path}/{item.slug}", item)
-
-
 def _test(base: str, item: TestPublic) -> Node:
     return entity(TEST_TYPES[item.kind], f"{base}{TESTS.path}/{item.slug}", item)
 
@@ -119,7 +115,7 @@ def _typed(type_: str, resource: Resource[Any]) -> Callable[[str, Any], Node]:
 
 # schema.org property of MedicalCondition -> (resource, how one of its items becomes a node).
 SECTIONS: dict[str, tuple[Resource[Any], Callable[[str, Any], Node]]] = {
-    "cause": (CAUSES, _cause),
+    "cause": (CAUSES, _typed("MedicalCause", CAUSES)),
     "riskFactor": (RISK_FACTORS, _typed("MedicalRiskFactor", RISK_FACTORS)),
     "signOrSymptom": (SYMPTOMS, _typed("MedicalSignOrSymptom", SYMPTOMS)),
     "possibleComplication": (COMPLICATIONS, _typed("MedicalCondition", COMPLICATIONS)),
