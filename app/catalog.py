@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import Session, col, select
 
-from app.errors import InvalidParameter, NotFound
+from app.errors import NotFound, UnknownReference
 from app.knowledge.terms import ItemKind
 from app.models import (
     CauseType,
@@ -188,7 +188,7 @@ def get_item(session: Session, resource: Resource[P], slug: str) -> P:
 
 def require_condition(session: Session, slug: str) -> None:
     if session.get(Condition, slug) is None:
-        raise InvalidParameter("condition", f"no condition with slug {slug!r}; see /conditions")
+        raise UnknownReference("condition", f"no condition with slug {slug!r}; see /conditions")
 
 
 def _cause_risk_factors(session: Session, rows: Sequence[Any]) -> dict[str, dict[str, Any]]:

@@ -154,6 +154,13 @@ class Page(Schema, Generic[T]):
     offset: int
 
 
+class ParameterError(Schema):
+    """Which parameter of a request is wrong, and why."""
+
+    parameter: str = Field(description='Its name, e.g. "limit"; "slug" for the path.')
+    message: str
+
+
 class Problem(Schema):
     """An error, as RFC 9457 problem details."""
 
@@ -161,6 +168,19 @@ class Problem(Schema):
     title: str
     status: int
     detail: str
-    errors: list[dict[str, str]] | None = Field(
+    errors: list[ParameterError] | None = Field(
         default=None, description="For invalid requests: which parameter, and why."
     )
+
+
+class Health(Schema):
+    """The process is up."""
+
+    status: str = Field(description='Always "ok".')
+
+
+class Readiness(Schema):
+    """The database answers and holds the knowledge revision this server expects."""
+
+    status: str = Field(description='Always "ready"; otherwise the answer is a 503 problem.')
+    revision: str = Field(description="The database's migration revision.")

@@ -8,7 +8,6 @@ from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlmodel import Session, col, select
 
 from app.catalog import RESOURCES, require_condition
-from app.errors import InvalidParameter
 from app.knowledge.terms import ItemKind
 from app.models import SearchDocument
 from app.schemas import Page, SearchHit
@@ -39,7 +38,8 @@ def search(
 ) -> Page[SearchHit]:
     terms = terms_of(q)
     if not terms:
-        raise InvalidParameter("q", "must contain at least one letter or digit")
+        # Punctuation alone is plain text too, and no item's words match it.
+        return Page[SearchHit](items=[], total=0, limit=limit, offset=offset)
     clauses: list[ColumnElement[bool]] = []
     points: list[ColumnElement[float]] = []
     for term in terms:
