@@ -27,10 +27,14 @@ def expected_revisions() -> frozenset[str]:
 def unreadiness(engine: Engine, expected: frozenset[str]) -> str | None:
     """Why the database cannot serve this code, in words an operator can act on; None if it can."""
     try:
-        with engine.connect() as connection:
-            found = frozenset(connection.scalars(text("SELECT version_num FROM alembic_version")))
+        connection = engine.connect()
     except DBAPIError:
-        return "it cannot be opened or has no migrations applied"
+        return "it cannot be opened"
+    with connection:
+        try:
+            found = frozenset(connection.scalars(text("SELECT version_num FROM alembic_version")))
+        except DBAPIError:
+            return "it has no migrations applied"
     if found != expected:
         return f"it is at revision {_names(found)}, this code expects {_names(expected)}"
     return None
