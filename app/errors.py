@@ -162,12 +162,11 @@ def problem_content(description: str) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM_JSON: {"schema": schema}}}
 
 
-UNAVAILABLE = problem_content("The database is missing, unmigrated or unreachable; see /ready.")
 # Declared on every operation, so generated clients know the shape of an error.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: problem_content(
         "No item with this slug, or a parameter names an item that does not exist."
     ),
     422: problem_content("A parameter is invalid; `errors` says which and why."),
-    503: UNAVAILABLE,
+    503: problem_content("The database is missing, unmigrated or unreachable; see /ready."),
 }

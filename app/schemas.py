@@ -1,6 +1,6 @@
 """What the API answers. Handlers declare these; they never return table models."""
 
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -176,11 +176,11 @@ class Problem(Schema):
 class Health(Schema):
     """The process is up."""
 
-    status: str = Field(description='Always "ok".')
+    status: Literal["ok"]
 
 
 class Readiness(Schema):
     """The database answers and holds the knowledge revision this server expects."""
 
-    status: str = Field(description='Always "ready"; otherwise the answer is a 503 problem.')
+    status: Literal["ready"] = Field(description="When it is not, the answer is a 503 problem.")
     revision: str = Field(description="The database's migration revision.")
