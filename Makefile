@@ -18,7 +18,7 @@ migrate: $(BIN)/.installed
 	$(BIN)/alembic upgrade head
 
 run: migrate
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-server-header
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.errors import InvalidParameter, NotFound
+from app.errors import NotFound, UnknownReference
 from app.knowledge.terms import ItemKind
 from app.models import (
     CauseType,
@@ -215,7 +215,7 @@ def get_item(session: Session, resource: Resource[P], slug: str) -> P:
 
 def require_condition(session: Session, slug: str) -> None:
     if session.get(Condition, slug) is None:
-        raise InvalidParameter("condition", f"no condition with slug {slug!r}; see /conditions")
+        raise UnknownReference("condition", f"no condition with slug {slug!r}; see /conditions")
 
 
 def _linked(

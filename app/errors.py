@@ -1,15 +1,29 @@
 """One error type, rendered as RFC 9457 problem details by one set of handlers."""
 
+import logging
+from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.schemas import Problem
 
 PROBLEM_JSON = "application/problem+json"
+REF_TEMPLATE = "#/components/schemas/{model}"
+logger = logging.getLogger(__name__)
+
+# The forms a parameter may be required to take, and the words that tell a client why not.
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+PLAIN_TEXT_PATTERN = r"^[^\x00]*$"
+PATTERN_MESSAGES = {
+    SLUG_PATTERN: "must be a kebab-case slug: lowercase letters or digits joined by single hyphens",
+    PLAIN_TEXT_PATTERN: "must not contain a NUL character",
+}
 
 
 class ProblemResponse(JSONResponse):
@@ -24,6 +38,7 @@ class ApiError(Exception):
     ) -> None:
         super().__init__(detail)
         self.problem = Problem(title=title, status=status, detail=detail, errors=errors)
+        self.headers: dict[str, str] | None = None
 
 
 class NotFound(ApiError):
@@ -35,7 +50,27 @@ class InvalidParameter(ApiError):
     def __init__(self, parameter: str, message: str) -> None:
         super().__init__(
             422,
-            "Invalid request",
+            "Unprocessable Content",
+            f"{parameter}: {message}",
+            errors=[{"parameter": parameter, "message": message}],
+        )
+
+
+class Unavailable(ApiError):
+    """The database cannot serve yet: the client may retry; no cache may keep the answer."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(503, "Service Unavailable", detail)
+        self.headers = {"Retry-After": "30", "Cache-Control": "no-store"}
+
+
+class UnknownReference(ApiError):
+    """A well-formed parameter names an item that does not exist."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(
+            404,
+            "Not Found",
             f"{parameter}: {message}",
             errors=[{"parameter": parameter, "message": message}],
         )
@@ -49,18 +84,17 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
 
 async def _api_error(_request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, ApiError)
-    return problem_response(exc.problem)
+    return problem_response(exc.problem, headers=exc.headers)
 
 
 async def _http_error(_request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
-    titles = {404: "Not Found", 405: "Method Not Allowed"}
     detail = {
         404: "No resource at this path; the API's paths are listed at /docs.",
         405: "This API only reads: use GET.",
     }.get(exc.status_code, str(exc.detail))
     problem = Problem(
-        title=titles.get(exc.status_code, "Error"), status=exc.status_code, detail=detail
+        title=HTTPStatus(exc.status_code).phrase, status=exc.status_code, detail=detail
     )
     return problem_response(problem, headers=getattr(exc, "headers", None))
 
@@ -70,7 +104,7 @@ async def _validation_error(_request: Request, exc: Exception) -> ProblemRespons
     errors = [_parameter_error(error) for error in exc.errors()]
     detail = "; ".join(f"{e['parameter']}: {e['message']}" for e in errors)
     return problem_response(
-        Problem(title="Invalid request", status=422, detail=detail, errors=errors)
+        Problem(title="Unprocessable Content", status=422, detail=detail, errors=errors)
     )
 
 
@@ -78,7 +112,18 @@ def _parameter_error(error: dict[str, Any]) -> dict[str, str]:
     # loc is ("query", "limit") and the like; the client knows the parameter by its name.
     loc = [str(part) for part in error.get("loc", ())]
     parameter = ".".join(loc[1:]) if len(loc) > 1 else ".".join(loc)
-    return {"parameter": parameter or "request", "message": str(error.get("msg", "invalid"))}
+    message = str(error.get("msg", "invalid"))
+    if error.get("type") == "string_pattern_mismatch":
+        message = PATTERN_MESSAGES.get(str(error.get("ctx", {}).get("pattern")), message)
+    return {"parameter": parameter or "request", "message": message}
+
+
+async def _database_error(request: Request, exc: Exception) -> ProblemResponse:
+    # A missing, unmigrated or unreachable database: the operator reads why, the client does not.
+    logger.warning("The database could not answer: %s", str(exc).splitlines()[0])
+    return await _api_error(
+        request, Unavailable("The knowledge database is not available; see /ready.")
+    )
 
 
 async def _unexpected_error(_request: Request, _exc: Exception) -> ProblemResponse:
@@ -92,11 +137,36 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    app.openapi = _with_problem_schema(app.openapi)  # type: ignore[method-assign]
+
+
+def _with_problem_schema(build: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    """The OpenAPI document, with the Problem schema that every error response refers to."""
+
+    def openapi() -> dict[str, Any]:
+        document = build()
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        if "Problem" not in schemas:
+            problem = Problem.model_json_schema(mode="serialization", ref_template=REF_TEMPLATE)
+            schemas.update(problem.pop("$defs", {}), Problem=problem)
+        return document
+
+    return openapi
+
+
+def problem_content(description: str) -> dict[str, Any]:
+    """An OpenAPI response whose body is problem details."""
+    schema = {"$ref": REF_TEMPLATE.format(model="Problem")}
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": schema}}}
 
 
 # Declared on every operation, so generated clients know the shape of an error.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"model": Problem, "description": "No item with this slug."},
-    422: {"model": Problem, "description": "A parameter is invalid; `errors` says which and why."},
+    404: problem_content(
+        "No item with this slug, or a parameter names an item that does not exist."
+    ),
+    422: problem_content("A parameter is invalid; `errors` says which and why."),
+    503: problem_content("The database is missing, unmigrated or unreachable; see /ready."),
 }

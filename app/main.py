@@ -11,8 +11,10 @@ from app.config import Settings, get_settings
 from app.db import create_serving_engine
 from app.docs import install_docs
 from app.errors import install_error_handlers
+from app.headers import SecurityHeaders
 from app.openapi import DESCRIPTION, TAGS, install_openapi
 from app.routes import api_router
+from app.routes.health import expected_revisions, report_readiness
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -21,6 +23,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = create_serving_engine(settings.database_url)
+        app.state.expected_revisions = expected_revisions()
+        report_readiness(app.state.engine, app.state.expected_revisions, settings.database_url)
         yield
         app.state.engine.dispose()
 
@@ -34,10 +38,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Served by install_docs from the app's own assets, never from a CDN.
         docs_url=None,
         redoc_url=None,
+        # A redirect would be built from the client's Host header, and a cache could keep it.
+        redirect_slashes=False,
     )
     app.add_middleware(
         CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "HEAD"]
     )
+    app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
     app.include_router(api_router)
     install_docs(app)

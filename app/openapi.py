@@ -15,6 +15,7 @@ from app.routes.conditions import list_conditions
 from app.routes.export import NDJSON, export_json, export_ndjson
 from app.routes.meta import build_meta
 from app.routes.sources import find_source, list_sources
+from app.schemas import Health, Readiness
 from app.search import search
 
 JSON = "application/json"
@@ -60,6 +61,7 @@ TAGS: list[dict[str, str]] = [
         "description": "API version, knowledge revision, source fingerprints and counts per kind.",
     },
     {"name": "export", "description": "Everything in one download, for apps that work offline."},
+    {"name": "health", "description": "Liveness and readiness, for orchestrators; never cached."},
 ]
 
 
@@ -101,7 +103,10 @@ def response_examples(session: Session, engine: Engine) -> Iterator[tuple[str, s
     yield "/sources/{slug}/text", "text/plain", source.text
     # As answered to /search?q=calcium&limit=2.
     yield "/search", JSON, search(session, "calcium", limit=2, offset=0).model_dump(mode="json")
-    yield "/meta", JSON, build_meta(session).model_dump(mode="json")
+    meta = build_meta(session)
+    yield "/meta", JSON, meta.model_dump(mode="json")
+    yield "/health", JSON, Health(status="ok").model_dump(mode="json")
+    yield "/ready", JSON, Readiness(status="ready", revision=meta.revision).model_dump(mode="json")
     yield "/export", JSON, _trimmed_export(engine)
     yield "/export", NDJSON, _ndjson_head(engine)
 
@@ -127,10 +132,12 @@ def describe_sources(schema: dict[str, Any], session: Session) -> None:
 def install_openapi(app: FastAPI) -> None:
     """Build the document once the database is open, with examples from it."""
 
+    build = app.openapi  # FastAPI's document, with what install_error_handlers adds
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        schema = FastAPI.openapi(app)
+        schema = build()
         engine = getattr(app.state, "engine", None)
         if engine is None:
             # Examples come from the database: build the document again once it is open.

@@ -1,6 +1,6 @@
 """What the API answers. Handlers declare these; they never return table models."""
 
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -154,6 +154,13 @@ class Page(Schema, Generic[T]):
     offset: int
 
 
+class ParameterError(Schema):
+    """Which parameter of a request is wrong, and why."""
+
+    parameter: str = Field(description='Its name, e.g. "limit"; "slug" for the path.')
+    message: str
+
+
 class Problem(Schema):
     """An error, as RFC 9457 problem details."""
 
@@ -161,6 +168,19 @@ class Problem(Schema):
     title: str
     status: int
     detail: str
-    errors: list[dict[str, str]] | None = Field(
+    errors: list[ParameterError] | None = Field(
         default=None, description="For invalid requests: which parameter, and why."
     )
+
+
+class Health(Schema):
+    """The process is up."""
+
+    status: Literal["ok"]
+
+
+class Readiness(Schema):
+    """The database answers and holds the knowledge revision this server expects."""
+
+    status: Literal["ready"] = Field(description="When it is not, the answer is a 503 problem.")
+    revision: str = Field(description="The database's migration revision.")

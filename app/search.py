@@ -30,7 +30,6 @@ from sqlalchemy.sql.operators import custom_op
 from sqlmodel import Session, col, select
 
 from app.catalog import RESOURCES, require_condition
-from app.errors import InvalidParameter
 from app.knowledge.terms import ItemKind
 from app.models import SearchDocument
 from app.schemas import Page, SearchHit
@@ -131,7 +130,8 @@ def search(
     """One page of the items that hold every word of `q`, best first; ties in loading order."""
     terms = terms_of(q)
     if not terms:
-        raise InvalidParameter("q", "must contain at least one letter or digit")
+        # Punctuation alone is plain text too, and no item's words match it.
+        return Page[SearchHit](items=[], total=0, limit=limit, offset=offset)
     match = MATCHERS[session.get_bind().dialect.name](terms)
     filters = []
     if kind is not None:

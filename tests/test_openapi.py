@@ -15,7 +15,7 @@ OPERATION_IDS = {
     "get_risk_factor", "list_symptoms", "get_symptom", "list_complications", "get_complication",
     "list_tests", "get_test", "list_treatments", "get_treatment", "list_prevention",
     "get_prevention", "list_sources", "get_source", "get_source_text", "search", "get_meta",
-    "export",
+    "export", "health", "ready",
 }  # fmt: skip
 
 
@@ -78,7 +78,8 @@ class TestOperations:
         for path, op in operations(spec):
             for status in ("404", "422"):
                 if status in op["responses"]:
-                    schema = op["responses"][status]["content"]["application/json"]["schema"]
+                    content = op["responses"][status]["content"]
+                    schema = content["application/problem+json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/Problem"}, (path, status)
 
 

@@ -136,7 +136,7 @@ def export_ndjson(engine: Engine) -> Iterator[bytes]:
             "description": "Everything served: JSON by default, NDJSON with `format=ndjson`.",
             "content": {NDJSON: {"schema": {"type": "string"}}},
         },
-        422: PROBLEM_RESPONSES[422],
+        **PROBLEM_RESPONSES,
     },
 )
 def read_export(

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from app.catalog import RESOURCES, RISK_FACTORS, TESTS, TREATMENTS, Resource, get_item, list_items
 from app.db import SessionDep
-from app.errors import PROBLEM_RESPONSES, InvalidParameter
+from app.errors import PROBLEM_RESPONSES, SLUG_PATTERN, UnknownReference
 from app.knowledge.terms import TestKind, TreatmentKind
 from app.models import CauseType, DiagnosticTest, RiskFactor, RiskFactorCauseType, Treatment
 from app.routes.params import ConditionQuery, PagingDep, SlugPath, TextQuery
@@ -27,13 +27,17 @@ def cause_filter(
     session: SessionDep,
     cause: Annotated[
         str | None,
-        Query(max_length=100, description="Only risk factors named under this cause type (slug)."),
+        Query(
+            max_length=100,
+            pattern=SLUG_PATTERN,
+            description="Only risk factors named under this cause type (slug).",
+        ),
     ] = None,
 ) -> list[ColumnElement[bool]]:
     if cause is None:
         return []
     if session.get(CauseType, cause) is None:
-        raise InvalidParameter("cause", f"no cause type with slug {cause!r}; see /causes")
+        raise UnknownReference("cause", f"no cause type with slug {cause!r}; see /causes")
     linked = select(RiskFactorCauseType.risk_factor_slug).where(
         RiskFactorCauseType.cause_type_slug == cause
     )

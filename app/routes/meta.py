@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from app import __version__
 from app.catalog import RESOURCES
 from app.db import SessionDep
+from app.errors import PROBLEM_RESPONSES
 from app.knowledge.terms import ItemKind
 from app.models import Condition, Source
 from app.schemas import Schema
@@ -77,6 +78,7 @@ def build_meta(session: Session) -> MetaPublic:
     response_model=MetaPublic,
     operation_id="get_meta",
     summary="Describe this deployment",
+    responses=PROBLEM_RESPONSES,
 )
 def read_meta(session: SessionDep) -> Any:
     """The API version, the knowledge revision, each source's sha256 and the counts per kind."""

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from app.db import SessionDep
-from app.errors import PROBLEM_RESPONSES
+from app.errors import PLAIN_TEXT_PATTERN, PROBLEM_RESPONSES
 from app.knowledge.terms import ItemKind
 from app.routes.params import MAX_TEXT, ConditionQuery, PagingDep
 from app.schemas import Page, SearchHit
@@ -26,7 +26,12 @@ def read_search(
     paging: PagingDep,
     q: Annotated[
         str,
-        Query(min_length=1, max_length=MAX_TEXT, description="Words to find, as plain text."),
+        Query(
+            min_length=1,
+            max_length=MAX_TEXT,
+            pattern=PLAIN_TEXT_PATTERN,
+            description="Words to find, as plain text.",
+        ),
     ],
     kind: Annotated[ItemKind | None, Query(description="Only hits of this kind.")] = None,
     condition: ConditionQuery = None,

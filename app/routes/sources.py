@@ -15,17 +15,10 @@ from app.routes.params import PagingDep, SlugPath
 from app.schemas import Page, SourcePublic
 
 router = APIRouter(prefix="/sources", tags=["sources"])
+
+
 # Errors are problem details even where the answer itself is text; Problem is declared by the
 # other routes, so a reference to it is enough.
-TEXT_ROUTE_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    status: {
-        "description": response["description"],
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
-    for status, response in PROBLEM_RESPONSES.items()
-}
-
-
 def build_source(session: Session, source: Source) -> SourcePublic:
     conditions = session.exec(
         select(Condition.slug).where(Condition.source_slug == source.slug).order_by(Condition.slug)
@@ -82,7 +75,7 @@ def read_source(session: SessionDep, slug: SlugPath) -> Any:
     response_class=PlainTextResponse,
     operation_id="get_source_text",
     summary="Get a source's text",
-    responses={200: {"content": {"text/plain": {}}}, **TEXT_ROUTE_PROBLEMS},
+    responses={200: {"content": {"text/plain": {}}}, **PROBLEM_RESPONSES},
 )
 def read_source_text(session: SessionDep, slug: SlugPath) -> str:
     """The source text exactly as quoted: evidence offsets index into it."""

@@ -1,0 +1,84 @@
+"""Liveness and readiness, for orchestrators and load balancers; never cached."""
+
+import logging
+from typing import Any
+
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import Engine, make_url, text
+from sqlalchemy.exc import DBAPIError
+
+from app.config import ROOT
+from app.errors import Unavailable, problem_content
+from app.schemas import Health, Readiness
+
+logger = logging.getLogger(__name__)
+router = APIRouter(tags=["health"])
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def expected_revisions() -> frozenset[str]:
+    """The migration head(s) this code serves: read once, at startup."""
+    script = ScriptDirectory.from_config(Config(str(ROOT / "alembic.ini")))
+    return frozenset(script.get_heads())
+
+
+def unreadiness(engine: Engine, expected: frozenset[str]) -> str | None:
+    """Why the database cannot serve this code, in words an operator can act on; None if it can."""
+    try:
+        connection = engine.connect()
+    except DBAPIError:
+        return "it cannot be opened"
+    with connection:
+        try:
+            found = frozenset(connection.scalars(text("SELECT version_num FROM alembic_version")))
+        except DBAPIError:
+            return "it has no migrations applied"
+    if found != expected:
+        return f"it is at revision {_names(found)}, this code expects {_names(expected)}"
+    return None
+
+
+def _names(revisions: frozenset[str]) -> str:
+    return ", ".join(sorted(revisions)) or "none"
+
+
+def report_readiness(engine: Engine, expected: frozenset[str], database_url: str) -> None:
+    """Say in one line, at startup, if the database is not ready and how to make it so."""
+    reason = unreadiness(engine, expected)
+    if reason is not None:
+        logger.error(
+            "The database %s is not ready: %s. Run `alembic upgrade head` (DATABASE_URL names it).",
+            make_url(database_url).render_as_string(hide_password=True),
+            reason,
+        )
+
+
+@router.get(
+    "/health",
+    response_model=Health,
+    operation_id="health",
+    summary="Liveness",
+)
+def read_health(response: Response) -> Any:
+    """The process is up; says nothing about the database."""
+    response.headers.update(NO_STORE)
+    return Health(status="ok")
+
+
+@router.get(
+    "/ready",
+    response_model=Readiness,
+    operation_id="ready",
+    summary="Readiness",
+    responses={503: problem_content("The database is missing, unmigrated or unreachable.")},
+)
+def read_ready(request: Request, response: Response) -> Any:
+    """The database answers and is at the migration revision this server expects."""
+    expected: frozenset[str] = request.app.state.expected_revisions
+    reason = unreadiness(request.app.state.engine, expected)
+    if reason is not None:
+        raise Unavailable(f"The knowledge database is not ready: {reason}.")
+    response.headers.update(NO_STORE)
+    return Readiness(status="ready", revision=_names(expected))
