@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -44,3 +44,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def database_revisions(connection: Connection) -> frozenset[str]:
+    """The migration revisions the database is at: every knowledge change is a migration."""
+    return frozenset(connection.scalars(text("SELECT version_num FROM alembic_version")))

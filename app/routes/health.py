@@ -6,10 +6,11 @@ from typing import Any
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
 from app.config import ROOT
+from app.db import database_revisions
 from app.errors import Unavailable, problem_content
 from app.schemas import Health, Readiness
 
@@ -32,7 +33,7 @@ def unreadiness(engine: Engine, expected: frozenset[str]) -> str | None:
         return "it cannot be opened"
     with connection:
         try:
-            found = frozenset(connection.scalars(text("SELECT version_num FROM alembic_version")))
+            found = database_revisions(connection)
         except DBAPIError:
             return "it has no migrations applied"
     if found != expected:

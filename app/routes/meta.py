@@ -4,12 +4,12 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import Field
-from sqlalchemy import func, text
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app import __version__
 from app.catalog import RESOURCES
-from app.db import SessionDep
+from app.db import SessionDep, database_revisions
 from app.errors import PROBLEM_RESPONSES
 from app.knowledge.terms import ItemKind
 from app.models import Condition, Source
@@ -42,8 +42,7 @@ class MetaPublic(Schema):
 
 def knowledge_revision(session: Session) -> str:
     """The migration the database is at: every knowledge change is a migration."""
-    heads = session.connection().execute(text("SELECT version_num FROM alembic_version"))
-    return ",".join(sorted(heads.scalars()))
+    return ",".join(sorted(database_revisions(session.connection())))
 
 
 def count_by_kind(session: Session) -> dict[str, int]:
