@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Production serving: one process per worker; uvloop and httptools; no access log.
+WEB_CONCURRENCY ?= 1
+SERVE_FLAGS := --loop uvloop --http httptools --no-access-log
 
-.PHONY: run test lint migrate clean
+.PHONY: run test lint migrate clean bench
 
 # Reinstall whenever the declared dependencies change.
 $(BIN)/.installed: pyproject.toml
@@ -18,7 +21,7 @@ migrate: $(BIN)/.installed
 	$(BIN)/alembic upgrade head
 
 run: migrate
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $(WEB_CONCURRENCY) $(SERVE_FLAGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
@@ -27,6 +30,10 @@ lint: $(BIN)/.installed
 
 test: lint
 	$(BIN)/pytest
+
+# By hand, not part of `make test`: needs wrk (apt-get install wrk) and taskset; takes minutes.
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache
