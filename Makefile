@@ -26,7 +26,7 @@ run: migrate
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app migrations tests
+	$(BIN)/mypy app migrations tests bench
 
 test: lint
 	$(BIN)/pytest
