@@ -115,16 +115,10 @@ class ResponseCache:
             await self.app(scope, receive, send)
             return
 
-        accept = accept_encoding = origin = if_none_match = b""
-        for name, value in scope["headers"]:
-            if name == b"accept":
-                accept = value
-            elif name == b"accept-encoding":
-                accept_encoding = value
-            elif name == b"origin":
-                origin = value
-            elif name == b"if-none-match":
-                if_none_match = value
+        # The first of a repeated header counts, as it does for the routes (Starlette's
+        # Headers.get): the key must name what the routes answered.
+        headers = dict(reversed(scope["headers"]))
+        accept, origin = headers.get(b"accept", b""), headers.get(b"origin", b"")
         key = (scope["path"], scope["query_string"], accept, origin)
 
         entry = self.entries.get(key)
@@ -136,9 +130,10 @@ class ResponseCache:
             self.entries.move_to_end(key)
 
         chosen = entry.identity
-        if entry.gzipped is not None and accepts_gzip(accept_encoding):
+        if entry.gzipped is not None and accepts_gzip(headers.get(b"accept-encoding", b"")):
             chosen = entry.gzipped
-        if if_none_match and etag_matches(if_none_match, chosen.etag):
+        if_none_match = headers.get(b"if-none-match")
+        if if_none_match is not None and etag_matches(if_none_match, chosen.etag):
             await send(
                 {
                     "type": "http.response.start",

@@ -18,6 +18,7 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -59,7 +60,10 @@ def machine() -> str:
         if line.startswith("model name"):
             model = line.split(":", 1)[1].strip()
             break
-    return f"{model}, {len(cores())} cores pinned of {platform.machine()}; {platform.platform()}"
+    return (
+        f"{model}, {os.cpu_count()} cores, {platform.machine()}; Linux {platform.release()}; "
+        f"Python {platform.python_version()}"
+    )
 
 
 def cold_start(folder: Path, core: int, index: int) -> tuple[float, float, Path]:
@@ -243,10 +247,12 @@ def main() -> None:
         "--only", choices=("cold-start", "compare", "scale"), help="run one part of the benchmark"
     )
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     require_tools()
     server_core, load_core = cores()
     print(f"## Benchmark, {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC\n")
     print(f"Machine: {machine()}. Servers on core {server_core}, wrk on core {load_core}.")
+    print(f"Command: `make bench BENCH_ARGS='{' '.join(sys.argv[1:])}'`.")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         runs = args.rounds if args.only in (None, "cold-start") else 1

@@ -48,7 +48,7 @@ class Routes:
             {
                 "knowledge": knowledge,
                 "query": scope["query_string"].decode(),
-                "accept": dict(scope["headers"]).get(b"accept", b"").decode(),
+                "accept": next((v for n, v in scope["headers"] if n == b"accept"), b"").decode(),
                 "padding": "x" * (2000 if path == "/large" else 0),
             }
         ).encode()
@@ -124,6 +124,16 @@ class TestWhatIsKept:
         assert linked.json()["accept"] == "application/ld+json"
         assert plain.json()["accept"] == "application/json"
         assert again.content == linked.content
+
+    async def test_a_repeated_accept_is_keyed_as_the_routes_read_it(
+        self, client: Client, routes: Routes
+    ) -> None:
+        # The routes read the first Accept; an answer must not be kept under the second.
+        headers = [("Accept", "application/ld+json"), ("Accept", "application/json")]
+        async with client() as http:
+            await http.get("/conditions/x", headers=headers)
+            plain = await http.get("/conditions/x", headers={"Accept": "application/json"})
+        assert plain.json()["accept"] == "application/json"
 
     async def test_one_entry_serves_gzip_and_plain(self, client: Client, routes: Routes) -> None:
         async with client() as http:
