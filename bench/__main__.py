@@ -182,6 +182,13 @@ def compare(folder: Path, database: Path, args: argparse.Namespace) -> None:
         )
     series = not_modified[(NOT_MODIFIED, "service")]
     print(f"| `{NOT_MODIFIED}` | {series.rps:,.0f} ({series.p99:.2f}) | | | | | | |")
+    service = results[(TREATMENTS, "service")].rps
+    ceiling = service / results[(TREATMENTS, "ceiling")].rps
+    peer = service / results[(TREATMENTS, "peer")].rps
+    print(
+        f"\n`{TREATMENTS}`: {ceiling:.2f}x the FastAPI ceiling (goal: at least 0.8x), "
+        f"{peer:.1f}x the peer (goal: at least 10x)."
+    )
 
 
 def scale(folder: Path, small: Path, args: argparse.Namespace) -> None:
@@ -234,6 +241,8 @@ def scale(folder: Path, small: Path, args: argparse.Namespace) -> None:
                 cells.append(f"{series.p50:.3f} / {series.p99:.3f}")
         growth = results[(what, f"{n} uncached")].p50 / results[(what, "1 uncached")].p50
         print(f"| {what} | `{url}` | " + " | ".join(cells) + f" | {growth:.2f}x |")
+    search = results[("search", f"{n} uncached")].p50 / results[("search", "1 uncached")].p50
+    print(f"\nUncached search at {n} conditions: {search:.2f}x its time at one (goal: at most 2x).")
 
 
 def main() -> None:
