@@ -18,10 +18,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import anyio.to_thread
+from fastapi import FastAPI
 from sqlalchemy import Engine, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -254,6 +258,27 @@ class ResponseCache:
         while self.size > self.max_bytes:
             _, evicted = self.entries.popitem(last=False)
             self.size -= evicted.size
+
+
+class CachedAPI(FastAPI):
+    """FastAPI with the response cache in front of all of it, its error middleware included.
+
+    A cached answer then costs a dictionary lookup and two sends; every middleware the app
+    adds is inside the cache, so the headers it sets are stored with the answer.
+    """
+
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.response_cache = ResponseCache(
+            super().__call__,
+            revision=lambda: read_knowledge_revision(self.state.engine),
+            max_age=settings.cache_max_age,
+            max_bytes=settings.cache_max_bytes,
+            check_interval=settings.revision_check_interval,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.response_cache(scope, receive, send)
 
 
 def storable(start: Message) -> bool:

@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from app.cache import ResponseCache, read_knowledge_revision
+from app.cache import CachedAPI
 from app.config import Settings, get_settings
 from app.db import create_serving_engine
 from app.errors import install_error_handlers
@@ -22,7 +22,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         app.state.engine.dispose()
 
-    app = FastAPI(
+    app = CachedAPI(
+        settings,
         title="Condition Knowledge API",
         version="0.1.0",
         summary="What a health article says about a condition, as typed, source-anchored data.",
@@ -33,14 +34,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(api_router)
-    # Added last, so it is the outermost layer: a cached answer skips routing and validation.
-    app.add_middleware(
-        ResponseCache,
-        revision=lambda: read_knowledge_revision(app.state.engine),
-        max_age=settings.cache_max_age,
-        max_bytes=settings.cache_max_bytes,
-        check_interval=settings.revision_check_interval,
-    )
     return app
 
 
