@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Production serving: one process per worker; uvloop and httptools; no access log.
+WEB_CONCURRENCY ?= 1
+SERVE_FLAGS := --loop uvloop --http httptools --no-access-log --no-server-header
 
-.PHONY: run test lint migrate clean browser
+.PHONY: run test lint migrate clean browser bench
 
 # Reinstall whenever the declared dependencies change.
 $(BIN)/.installed: pyproject.toml
@@ -18,12 +21,12 @@ migrate: $(BIN)/.installed
 	$(BIN)/alembic upgrade head
 
 run: migrate
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-server-header
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $(WEB_CONCURRENCY) $(SERVE_FLAGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app migrations tests
+	$(BIN)/mypy app migrations tests bench
 
 # The docs tests draw /docs in headless Chromium: install Debian's when we can (as root).
 browser:
@@ -33,6 +36,10 @@ browser:
 
 test: lint browser
 	$(BIN)/pytest
+
+# By hand, not part of `make test`: needs wrk (apt-get install wrk) and taskset; takes minutes.
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache

@@ -16,6 +16,10 @@ class Settings(BaseSettings):
     # Public knowledge: any web page may read it.
     cors_origins: list[str] = ["*"]
     cache_max_age: int = 300
+    # Memory for cached answers (per worker); 0 stores none.
+    cache_max_bytes: int = 64 * 2**20
+    # How often, at most, the cache re-reads the knowledge revision to notice a migration.
+    revision_check_interval: float = 1.0
 
 
 @lru_cache

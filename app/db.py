@@ -49,3 +49,8 @@ SessionDep = Annotated[Session, Depends(get_session)]
 def database_revisions(connection: Connection) -> frozenset[str]:
     """The migration revisions the database is at: every knowledge change is a migration."""
     return frozenset(connection.scalars(text("SELECT version_num FROM alembic_version")))
+
+
+def knowledge_revision(connection: Connection) -> str:
+    """The knowledge revision, as served: the database's migration revision(s)."""
+    return ",".join(sorted(database_revisions(connection)))

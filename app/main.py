@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
+from app.cache import CachedAPI
 from app.config import Settings, get_settings
 from app.db import create_serving_engine
 from app.docs import install_docs
@@ -28,7 +29,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         app.state.engine.dispose()
 
-    app = FastAPI(
+    app = CachedAPI(
+        settings,
         title="Condition Knowledge API",
         version=__version__,
         summary="What a health article says about a condition, as typed, source-anchored data.",

@@ -14,12 +14,11 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app import __version__
 from app.catalog import RESOURCES, iter_items
-from app.db import SessionDep
+from app.db import SessionDep, knowledge_revision
 from app.errors import PROBLEM_RESPONSES
 from app.knowledge.terms import ItemKind
 from app.models import Condition, Source
 from app.routes.conditions import build_condition
-from app.routes.meta import knowledge_revision
 from app.routes.sources import build_source
 from app.schemas import (
     CausePublic,
@@ -101,7 +100,7 @@ def sections(session: Session) -> Iterator[tuple[str, str, Iterator[BaseModel]]]
 
 
 def _header(session: Session) -> dict[str, str]:
-    return {"api_version": __version__, "revision": knowledge_revision(session)}
+    return {"api_version": __version__, "revision": knowledge_revision(session.connection())}
 
 
 def export_json(engine: Engine) -> Iterator[bytes]:
@@ -152,7 +151,7 @@ def read_export(
     ] = ExportFormat.JSON,
 ) -> Any:
     """The whole knowledge base with its revision and sources (texts included), for offline use."""
-    revision = knowledge_revision(session)
+    revision = knowledge_revision(session.connection())
     engine = request.app.state.engine
     body, media_type = (
         (export_ndjson(engine), NDJSON)

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from app import __version__
 from app.catalog import RESOURCES
-from app.db import SessionDep, database_revisions
+from app.db import SessionDep, knowledge_revision
 from app.errors import PROBLEM_RESPONSES
 from app.knowledge.terms import ItemKind
 from app.models import Condition, Source
@@ -40,11 +40,6 @@ class MetaPublic(Schema):
     )
 
 
-def knowledge_revision(session: Session) -> str:
-    """The migration the database is at: every knowledge change is a migration."""
-    return ",".join(sorted(database_revisions(session.connection())))
-
-
 def count_by_kind(session: Session) -> dict[str, int]:
     counts = {
         "source": session.exec(select(func.count()).select_from(Source)).one(),
@@ -63,7 +58,7 @@ def build_meta(session: Session) -> MetaPublic:
     ).all()
     return MetaPublic(
         api_version=__version__,
-        revision=knowledge_revision(session),
+        revision=knowledge_revision(session.connection()),
         sources=[
             SourceFingerprint(slug=slug, title=title, sha256=sha256)
             for slug, title, sha256 in sources

@@ -1,0 +1,315 @@
+"""The response cache: each GET is answered once per knowledge revision, then served as bytes.
+
+The knowledge only changes when a migration runs, so an answer depends on nothing but the request
+(path, query string and the headers it is negotiated on) and the database's Alembic revision. This
+layer is the outermost one: a cached answer is sent before any routing, parameter validation,
+query or JSON encoding happens. It is filled only by answers the routes produced (2xx answers to
+GET, with their status, headers and body), so it can never answer what the routes would not.
+
+Staleness: the revision is re-read at most once per `check_interval` seconds; when it differs,
+every stored answer is dropped. An answer computed under an older revision is never stored.
+"""
+
+import gzip
+import hashlib
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import anyio.to_thread
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.config import Settings
+from app.db import knowledge_revision
+
+logger = logging.getLogger(__name__)
+
+Headers = list[tuple[bytes, bytes]]
+# Path, query string, Accept, Origin. Accept-Encoding is not part of the key: each entry holds
+# both codings. Origin is, because CORS answers differ between origins.
+Key = tuple[str, bytes, bytes, bytes]
+
+GZIP_MIN_BYTES = 1024
+# What an answer is negotiated on; merged with any Vary the routes set.
+VARY = ("Accept", "Accept-Encoding")
+# Answers about the service itself, not the knowledge: they must be fresh every time.
+UNCACHED_PATHS = frozenset({"/health", "/ready"})
+# Headers that describe a body; a 304 has none.
+BODY_HEADERS = frozenset({b"content-type", b"content-length", b"content-encoding"})
+# Roughly what an entry costs beside its bodies, for the memory bound.
+ENTRY_OVERHEAD = 512
+
+
+def read_knowledge_revision(engine: Engine) -> str:
+    """The Alembic revision the database holds: every change of knowledge is a new one."""
+    with engine.connect() as connection:
+        return knowledge_revision(connection)
+
+
+@dataclass(frozen=True, slots=True)
+class Representation:
+    """One coding of an answer: its body and the headers of a 200 and of a 304."""
+
+    etag: bytes
+    body: bytes
+    headers: Headers
+    not_modified_headers: Headers
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A stored answer, ready to send as is or gzipped."""
+
+    status: int
+    identity: Representation
+    gzipped: Representation | None
+
+    @property
+    def size(self) -> int:
+        gzipped = len(self.gzipped.body) if self.gzipped else 0
+        return len(self.identity.body) + gzipped + ENTRY_OVERHEAD
+
+
+class ResponseCache:
+    """ASGI middleware that answers repeated GETs from memory, keyed by knowledge revision."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        revision: Callable[[], str],
+        max_age: int,
+        max_bytes: int,
+        check_interval: float,
+        uncached_paths: Collection[str] = UNCACHED_PATHS,
+    ) -> None:
+        self.app = app
+        self.read_revision = revision
+        self.cache_control = f"public, max-age={max_age}".encode()
+        self.max_bytes = max_bytes
+        self.check_interval = check_interval
+        self.uncached_paths = frozenset(uncached_paths)
+        self.entries: OrderedDict[Key, Entry] = OrderedDict()
+        self.size = 0
+        self.revision: str | None = None
+        # Bumped whenever the entries are dropped; an answer started under an older
+        # generation may hold old knowledge and is not stored.
+        self.generation = 0
+        self.next_check = float("-inf")
+        self.checking = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or scope["path"] in self.uncached_paths
+        ):
+            await self.app(scope, receive, send)
+            return
+        if time.monotonic() >= self.next_check and not self.checking:
+            await self.check_revision()
+        if self.revision is None:
+            # The revision cannot be read: nothing is known to be current, so nothing is cached.
+            await self.app(scope, receive, send)
+            return
+
+        # The first of a repeated header counts, as it does for the routes (Starlette's
+        # Headers.get): the key must name what the routes answered.
+        headers = dict(reversed(scope["headers"]))
+        accept, origin = headers.get(b"accept", b""), headers.get(b"origin", b"")
+        key = (scope["path"], scope["query_string"], accept, origin)
+
+        entry = self.entries.get(key)
+        if entry is None:
+            entry = await self.compute(key, scope, receive, send)
+            if entry is None:
+                return  # the routes answered and the answer is not one to keep
+        else:
+            self.entries.move_to_end(key)
+
+        chosen = entry.identity
+        if entry.gzipped is not None and accepts_gzip(headers.get(b"accept-encoding", b"")):
+            chosen = entry.gzipped
+        if_none_match = headers.get(b"if-none-match")
+        if if_none_match is not None and etag_matches(if_none_match, chosen.etag):
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 304,
+                    "headers": chosen.not_modified_headers,
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send(
+            {"type": "http.response.start", "status": entry.status, "headers": chosen.headers}
+        )
+        await send({"type": "http.response.body", "body": chosen.body})
+
+    async def check_revision(self) -> None:
+        """Re-read the knowledge revision; drop every entry if it changed."""
+        self.checking = True
+        try:
+            revision: str | None = await anyio.to_thread.run_sync(self.read_revision)
+        except Exception:
+            logger.warning("cannot read the knowledge revision; answering uncached", exc_info=True)
+            revision = None
+        finally:
+            self.checking = False
+            self.next_check = time.monotonic() + self.check_interval
+        if revision != self.revision:
+            self.revision = revision
+            self.generation += 1
+            self.entries.clear()
+            self.size = 0
+
+    async def compute(self, key: Key, scope: Scope, receive: Receive, send: Send) -> Entry | None:
+        """Let the routes answer; keep a 2xx answer, pass any other through untouched."""
+        generation, revision = self.generation, self.revision
+        assert revision is not None
+        start: Message | None = None
+        body: list[bytes] = []
+        passing = False
+
+        async def capture(message: Message) -> None:
+            nonlocal start, passing
+            if passing:
+                await send(message)
+            elif message["type"] == "http.response.start" and storable(message):
+                start = message
+            elif message["type"] == "http.response.body" and start is not None:
+                body.append(message.get("body", b""))
+            else:
+                # Not an answer to keep: forward what was held back, then everything else.
+                passing = True
+                if start is not None:
+                    await send(start)
+                    for chunk in body:
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                    start = None
+                await send(message)
+
+        await self.app(scope, receive, capture)
+        if start is None or passing:
+            return None
+        entry = self.represent(start["status"], start.get("headers", []), b"".join(body), revision)
+        if generation == self.generation:
+            self.store(key, entry)
+        return entry
+
+    def represent(self, status: int, headers: Headers, body: bytes, revision: str) -> Entry:
+        """The answer with its ETag, Cache-Control and Vary, as is and gzipped."""
+        kept: Headers = []
+        vary = list(VARY)
+        cache_control = self.cache_control
+        encoded = False
+        for name, value in headers:
+            if name == b"vary":
+                vary.extend(token.strip() for token in value.decode("latin-1").split(","))
+            elif name == b"cache-control":
+                cache_control = value
+            elif name == b"content-length":
+                continue
+            else:
+                encoded = encoded or name == b"content-encoding"
+                kept.append((name, value))
+        common = [
+            *kept,
+            (b"cache-control", cache_control),
+            (b"vary", ", ".join(dict.fromkeys(vary)).encode("latin-1")),
+        ]
+
+        def representation(data: bytes, coding: Headers) -> Representation:
+            # Strong: a different body or revision always gives a different tag.
+            digest = hashlib.blake2b(revision.encode() + b"\0" + data, digest_size=16)
+            etag = f'"{digest.hexdigest()}"'.encode()
+            with_tag = [*common, *coding, (b"etag", etag)]
+            return Representation(
+                etag=etag,
+                body=data,
+                headers=[*with_tag, (b"content-length", str(len(data)).encode())],
+                not_modified_headers=[h for h in with_tag if h[0] not in BODY_HEADERS],
+            )
+
+        gzipped = None
+        if len(body) > GZIP_MIN_BYTES and not encoded:
+            # mtime=0: the same body always gzips to the same bytes, so every worker
+            # gives the same ETag.
+            compressed = gzip.compress(body, compresslevel=6, mtime=0)
+            if len(compressed) < len(body):
+                gzipped = representation(compressed, [(b"content-encoding", b"gzip")])
+        return Entry(status=status, identity=representation(body, []), gzipped=gzipped)
+
+    def store(self, key: Key, entry: Entry) -> None:
+        """Keep the entry, forgetting the least recently used ones beyond the memory bound."""
+        if entry.size > self.max_bytes:
+            return
+        old = self.entries.pop(key, None)
+        if old is not None:
+            self.size -= old.size
+        self.entries[key] = entry
+        self.size += entry.size
+        while self.size > self.max_bytes:
+            _, evicted = self.entries.popitem(last=False)
+            self.size -= evicted.size
+
+
+class CachedAPI(FastAPI):
+    """FastAPI with the response cache in front of all of it, its error middleware included.
+
+    A cached answer then costs a dictionary lookup and two sends; every middleware the app
+    adds is inside the cache, so the headers it sets are stored with the answer.
+    """
+
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.response_cache = ResponseCache(
+            super().__call__,
+            revision=lambda: read_knowledge_revision(self.state.engine),
+            max_age=settings.cache_max_age,
+            max_bytes=settings.cache_max_bytes,
+            check_interval=settings.revision_check_interval,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.response_cache(scope, receive, send)
+
+
+def storable(start: Message) -> bool:
+    """A successful answer that its route did not mark as private or not to be stored."""
+    if not 200 <= start["status"] < 300:
+        return False
+    for name, value in start.get("headers", []):
+        if name == b"cache-control" and (b"no-store" in value or b"private" in value):
+            return False
+    return True
+
+
+@lru_cache(maxsize=256)
+def accepts_gzip(accept_encoding: bytes) -> bool:
+    """Whether the client takes gzip, by its Accept-Encoding (RFC 9110, 12.5.3)."""
+    weights: dict[bytes, float] = {}
+    for part in accept_encoding.lower().split(b","):
+        coding, _, params = part.partition(b";")
+        weight = 1.0
+        params = params.strip().replace(b" ", b"")
+        if params.startswith(b"q="):
+            try:
+                weight = float(params[2:])
+            except ValueError:
+                weight = 0.0
+        weights[coding.strip()] = weight
+    return weights.get(b"gzip", weights.get(b"*", 0.0)) > 0
+
+
+def etag_matches(if_none_match: bytes, etag: bytes) -> bool:
+    """If-None-Match uses the weak comparison: W/ is ignored (RFC 9110, 13.1.2)."""
+    if if_none_match == etag or if_none_match.strip() == b"*":
+        return True
+    return any(tag.strip().removeprefix(b"W/") == etag for tag in if_none_match.split(b","))

@@ -1,0 +1,286 @@
+"""Benchmark: the service against its peer, the framework's ceiling and the server's limit.
+
+    make bench                      # or: .venv/bin/python -m bench [--rounds 3] [--seconds 5]
+
+Needs wrk and taskset, and two cores: every server is pinned to one, wrk to the other. Runs:
+1. cold start: an empty database to the first answered request (alembic upgrade head + start);
+2. the service and three references (bench/references.py) serving the same bytes, with the same
+   uvicorn flags and the same wrk flags, alternated, for several rounds; medians are printed;
+3. scale: one condition against 1,000 (bench/synthetic.py), cached and uncached, one connection.
+`--only cold-start|compare|scale` runs one part.
+Prints Markdown tables. Loopback only; each wrk run stops by itself.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.harness import (
+    BIN,
+    Series,
+    Server,
+    cores,
+    get,
+    require_tools,
+    wrk,
+)
+from bench.synthetic import generate
+
+TREATMENTS = "/treatments"
+URLS = (
+    TREATMENTS,
+    "/risk-factors?cause=metastatic-calcification",
+    "/search?q=kidney",
+    "/treatments/carbon-dioxide-laser",
+)
+NOT_MODIFIED = "/treatments (304)"
+SCALE_URLS = {
+    "list": "/treatments",
+    "detail": "/treatments/carbon-dioxide-laser",
+    "search": "/search?q=kidney",
+}
+REFERENCES = {
+    "peer": "bench.references:peer",
+    "ceiling": "bench.references:ceiling",
+    "limit": "bench.references:limit",
+}
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    return (
+        f"{model}, {os.cpu_count()} cores, {platform.machine()}; Linux {platform.release()}; "
+        f"Python {platform.python_version()}"
+    )
+
+
+def cold_start(folder: Path, core: int, index: int) -> tuple[float, float, Path]:
+    """Seconds to migrate an empty database, then to start and answer /treatments."""
+    path = folder / f"knowledge-{index}.db"
+    env = {"DATABASE_URL": f"sqlite:///{path}"}
+    began = time.perf_counter()
+    subprocess.run(
+        ["taskset", "-c", str(core), str(BIN / "alembic"), "upgrade", "head"],
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+    )
+    migrated = time.perf_counter() - began
+    server = Server("service", "app.main:app", core, env)
+    try:
+        answered = server.wait(TREATMENTS)
+    finally:
+        server.stop()
+    return migrated, answered, path
+
+
+def measure(
+    servers: dict[str, Server],
+    urls: dict[str, tuple[str, dict[str, str]]],
+    *,
+    core: int,
+    rounds: int,
+    seconds: int,
+    connections: int,
+) -> dict[tuple[str, str], Series]:
+    """wrk on every (URL, server), servers alternated from round to round; a warm-up first."""
+    results: dict[tuple[str, str], Series] = {}
+    names = list(servers)
+    for round_ in range(-1, rounds):
+        order = names[round_ % len(names) :] + names[: round_ % len(names)]
+        for label, (url, headers) in urls.items():
+            for name in order:
+                sample = wrk(
+                    servers[name].url + url,
+                    core=core,
+                    connections=connections,
+                    seconds=1 if round_ < 0 else seconds,
+                    headers=headers,
+                )
+                if round_ >= 0:
+                    results.setdefault((label, name), Series()).samples.append(sample)
+    return results
+
+
+def compare(folder: Path, database: Path, args: argparse.Namespace) -> None:
+    server_core, load_core = cores()
+    env = {"DATABASE_URL": f"sqlite:///{database}"}
+    servers: dict[str, Server] = {}
+    try:
+        servers["service"] = Server("service", "app.main:app", server_core, env)
+        servers["service"].wait(TREATMENTS)
+        bodies: dict[str, str] = {}
+        for url in URLS:
+            status, _, answer = get(servers["service"].url + url)
+            if status != 200:
+                raise SystemExit(f"the service answered {status} to {url}")
+            bodies[url] = answer.decode()
+        etag = get(servers["service"].url + TREATMENTS)[1]["etag"]
+        (folder / "bodies.json").write_text(json.dumps(bodies))
+        env["BENCH_BODIES"] = str(folder / "bodies.json")
+        for name, target in REFERENCES.items():
+            servers[name] = Server(name, target, server_core, env)
+        for name, server in servers.items():
+            server.wait(TREATMENTS)
+            for url, body in bodies.items():
+                if get(server.url + url)[2].decode() != body:
+                    raise SystemExit(f"{name} does not serve the same bytes as the service: {url}")
+        urls: dict[str, tuple[str, dict[str, str]]] = {url: (url, {}) for url in URLS}
+        results = measure(
+            servers,
+            urls,
+            core=load_core,
+            rounds=args.rounds,
+            seconds=args.seconds,
+            connections=args.connections,
+        )
+        not_modified = measure(
+            {"service": servers["service"]},
+            {NOT_MODIFIED: (TREATMENTS, {"If-None-Match": etag})},
+            core=load_core,
+            rounds=args.rounds,
+            seconds=args.seconds,
+            connections=args.connections,
+        )
+    finally:
+        for server in servers.values():
+            server.stop()
+
+    print(
+        f"\n### Throughput: wrk -t1 -c{args.connections} -d{args.seconds}s, "
+        f"median of {args.rounds} rounds (req/s, p99 ms)\n"
+    )
+    print(
+        "| URL | service | FastAPI ceiling | peer (FastAPI + SQLModel) | bare ASGI "
+        "| service / ceiling | service / peer | service / bare |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for url in URLS:
+        row = {name: results[(url, name)] for name in servers}
+        columns = ("service", "ceiling", "peer", "limit")
+        cells = [f"{row[name].rps:,.0f} ({row[name].p99:.2f})" for name in columns]
+        service = row["service"].rps
+        ratios = [service / row[name].rps for name in ("ceiling", "peer", "limit")]
+        print(
+            f"| `{url}` | "
+            + " | ".join(cells)
+            + " | "
+            + " | ".join(f"{r:.2f}x" for r in ratios)
+            + " |"
+        )
+    series = not_modified[(NOT_MODIFIED, "service")]
+    print(f"| `{NOT_MODIFIED}` | {series.rps:,.0f} ({series.p99:.2f}) | | | | | | |")
+    service = results[(TREATMENTS, "service")].rps
+    ceiling = service / results[(TREATMENTS, "ceiling")].rps
+    peer = service / results[(TREATMENTS, "peer")].rps
+    print(
+        f"\n`{TREATMENTS}`: {ceiling:.2f}x the FastAPI ceiling (goal: at least 0.8x), "
+        f"{peer:.1f}x the peer (goal: at least 10x)."
+    )
+
+
+def scale(folder: Path, small: Path, args: argparse.Namespace) -> None:
+    server_core, load_core = cores()
+    large = folder / "synthetic.db"
+    began = time.perf_counter()
+    generate(large, args.conditions)
+    print(f"\nGenerated {args.conditions} conditions in {time.perf_counter() - began:.1f} s.")
+    sizes = {1: small, args.conditions: large}
+    servers: dict[str, Server] = {}
+    try:
+        for count, database in sizes.items():
+            for mode, max_bytes in (("cached", None), ("uncached", "0")):
+                env = {"DATABASE_URL": f"sqlite:///{database}"}
+                if max_bytes is not None:
+                    env["CACHE_MAX_BYTES"] = max_bytes
+                servers[f"{count} {mode}"] = Server(mode, "app.main:app", server_core, env)
+        for server in servers.values():
+            server.wait(TREATMENTS)
+        urls: dict[str, tuple[str, dict[str, str]]] = {
+            what: (url, {}) for what, url in SCALE_URLS.items()
+        }
+        results = measure(
+            servers,
+            urls,
+            core=load_core,
+            rounds=args.rounds,
+            seconds=args.scale_seconds,
+            connections=1,
+        )
+    finally:
+        for server in servers.values():
+            server.stop()
+
+    n = args.conditions
+    print(
+        f"\n### Scale: 1 condition against {n}; wrk -t1 -c1 -d{args.scale_seconds}s, "
+        f"median of {args.rounds} rounds (latency p50 / p99, ms)\n"
+    )
+    print(
+        f"| | URL | cached, 1 | cached, {n} | uncached, 1 | uncached, {n} "
+        f"| uncached {n} / 1 (p50) |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for what, url in SCALE_URLS.items():
+        cells = []
+        for mode in ("cached", "uncached"):
+            for count in sizes:
+                series = results[(what, f"{count} {mode}")]
+                cells.append(f"{series.p50:.3f} / {series.p99:.3f}")
+        growth = results[(what, f"{n} uncached")].p50 / results[(what, "1 uncached")].p50
+        print(f"| {what} | `{url}` | " + " | ".join(cells) + f" | {growth:.2f}x |")
+    search = results[("search", f"{n} uncached")].p50 / results[("search", "1 uncached")].p50
+    print(f"\nUncached search at {n} conditions: {search:.2f}x its time at one (goal: at most 2x).")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--scale-seconds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--conditions", type=int, default=1000)
+    parser.add_argument(
+        "--only", choices=("cold-start", "compare", "scale"), help="run one part of the benchmark"
+    )
+    args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    require_tools()
+    server_core, load_core = cores()
+    print(f"## Benchmark, {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC\n")
+    print(f"Machine: {machine()}. Servers on core {server_core}, wrk on core {load_core}.")
+    print(f"Command: `make bench BENCH_ARGS='{' '.join(sys.argv[1:])}'`.")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        runs = args.rounds if args.only in (None, "cold-start") else 1
+        starts = [cold_start(folder, server_core, i) for i in range(runs)]
+        if args.only in (None, "cold-start"):
+            migrate = statistics.median(s[0] for s in starts)
+            answer = statistics.median(s[1] for s in starts)
+            print(
+                f"\n### Cold start, median of {runs}\n\n"
+                f"Empty database to first answered request: {migrate + answer:.2f} s "
+                f"(`alembic upgrade head` {migrate:.2f} s, then start and answer /treatments "
+                f"{answer:.2f} s)."
+            )
+        database = starts[0][2]
+        if args.only in (None, "compare"):
+            compare(folder, database, args)
+        if args.only in (None, "scale"):
+            scale(folder, database, args)
+
+
+if __name__ == "__main__":
+    main()
