@@ -38,8 +38,9 @@ Key = tuple[str, bytes, bytes, bytes]
 GZIP_MIN_BYTES = 1024
 # What an answer is negotiated on; merged with any Vary the routes set.
 VARY = ("Accept", "Accept-Encoding")
-# Answers about the service itself, not the knowledge: they must be fresh every time.
-UNCACHED_PATHS = frozenset({"/health", "/ready"})
+# Answers about the service itself must be fresh every time; the bulk download is streamed as
+# it is read, never held whole in memory.
+UNCACHED_PATHS = frozenset({"/health", "/ready", "/export"})
 # Headers that describe a body; a 304 has none.
 BODY_HEADERS = frozenset({b"content-type", b"content-length", b"content-encoding"})
 # Roughly what an entry costs beside its bodies, for the memory bound.

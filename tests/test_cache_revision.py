@@ -6,6 +6,7 @@ migrated into the database the service is reading, while it runs.
 
 import hashlib
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 
-from app.config import ROOT, Settings
+from app.config import ROOT, SEED_DIR, Settings
+from app.knowledge.codes import CODE_TABLE
 from app.main import create_app
 from tests.conftest import LiveServer, alembic_config
 
@@ -64,6 +66,8 @@ def quote(text: str) -> str:
 
 def write_seed(folder: Path) -> None:
     folder.mkdir()
+    # The verified code table stands beside every seed folder.
+    shutil.copy(SEED_DIR / CODE_TABLE, folder.parent / CODE_TABLE)
     (folder / "source.txt").write_text(SOURCE, encoding="utf-8")
     sha256 = hashlib.sha256(SOURCE.encode()).hexdigest()
     (folder / "knowledge.toml").write_text(
@@ -129,7 +133,7 @@ def test_a_migration_changes_the_answers_of_the_running_service(
     conditions = live.get("/conditions", headers={"Accept-Encoding": "identity"})
     assert conditions.json()["total"] == 1
     assert live.get("/search?q=quilvering").json()["total"] == 0
-    assert live.get("/symptoms?condition=zorblatosis").status_code == 422
+    assert live.get("/symptoms?condition=zorblatosis").status_code == 404
 
     migrate_test_condition(database_path, tmp_path)
 
