@@ -279,7 +279,22 @@ class CachedAPI(FastAPI):
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "HEAD":
+            # HEAD is GET without the body (RFC 9110, 9.3.2): same status, same headers.
+            scope = {**scope, "method": "GET"}
+            send = _without_body(send)
         await self.response_cache(scope, receive, send)
+
+
+def _without_body(send: Send) -> Send:
+    async def send_headers_only(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            if message.get("more_body", False):
+                return
+            message = {"type": "http.response.body", "body": b""}
+        await send(message)
+
+    return send_headers_only
 
 
 def storable(start: Message) -> bool:

@@ -104,6 +104,14 @@ class TestDetails:
     def test_unknown_path_is_a_problem_404(self, client: httpx.Client) -> None:
         problem(client.get("/diseases"), 404)
 
+    @pytest.mark.parametrize("path", ["/treatments", "/causes/calciphylaxis", "/export"])
+    def test_head_answers_like_get_without_a_body(self, client: httpx.Client, path: str) -> None:
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == got.status_code == 200
+        assert head.content == b""
+        for name in ("content-type", "etag", "content-length", "cache-control"):
+            assert head.headers.get(name) == got.headers.get(name), name
+
     def test_writes_are_refused(self, client: httpx.Client) -> None:
         problem(client.post("/treatments", json={"slug": "bloodletting"}), 405)
         problem(client.delete("/treatments/iontophoresis"), 405)
