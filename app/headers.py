@@ -5,11 +5,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # JSON and text answers load nothing and may not be framed.
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-# The documentation pages run Swagger UI and ReDoc from the app's own assets: their bundles,
-# the inline script that starts them and the inline styles they set; ReDoc searches in a
-# worker made from a blob. Nothing from another origin.
+# The documentation pages run Swagger UI and ReDoc from the app's own assets (no inline
+# script); both set inline styles, and ReDoc searches in a worker made from a blob. Nothing
+# from another origin.
 DOCS_POLICY = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )

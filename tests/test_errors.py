@@ -186,7 +186,7 @@ class TestSecurityHeaders:
         policy = response.headers["content-security-policy"]
         assert policy == DOCS_POLICY
         # Scripts and styles from the app itself only: no CDN, no other origin.
-        assert "script-src 'self' 'unsafe-inline';" in policy
+        assert "script-src 'self';" in policy
         assert "http" not in policy
         assert "*" not in policy
 
