@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 Headers = list[tuple[bytes, bytes]]
 # Path, query string, Accept, Origin. Accept-Encoding is not part of the key: each entry holds
 # both codings. Origin is, because CORS answers differ between origins.
-Key = tuple[str, bytes, bytes, bytes]
+Key = tuple[str, bytes, bytes, bytes, bytes]
 
 GZIP_MIN_BYTES = 1024
 # What an answer is negotiated on; merged with any Vary the routes set.
@@ -41,6 +41,10 @@ VARY = ("Accept", "Accept-Encoding")
 # Answers about the service itself must be fresh every time; the bulk download is streamed as
 # it is read, never held whole in memory.
 UNCACHED_PATHS = frozenset({"/health", "/ready", "/export"})
+# What the key holds besides the path and query: a route may read these and no other header.
+KEYED_HEADERS = frozenset({"host", "accept", "accept-encoding", "origin"})
+# Validators of the route's own, replaced by the cache's.
+ROUTE_VALIDATORS = frozenset({b"etag", b"last-modified"})
 # Headers that describe a body; a 304 has none.
 BODY_HEADERS = frozenset({b"content-type", b"content-length", b"content-encoding"})
 # Roughly what an entry costs beside its bodies, for the memory bound.
@@ -123,8 +127,18 @@ class ResponseCache:
         # The first of a repeated header counts, as it does for the routes (Starlette's
         # Headers.get): the key must name what the routes answered.
         headers = dict(reversed(scope["headers"]))
-        accept, origin = headers.get(b"accept", b""), headers.get(b"origin", b"")
-        key = (scope["path"], scope["query_string"], accept, origin)
+        if b"range" in headers:
+            # A partial answer is for this request alone.
+            await self.app(scope, receive, send)
+            return
+        # Host is in the key because a route may build links from it (JSON-LD node ids).
+        key = (
+            scope["path"],
+            scope["query_string"],
+            headers.get(b"host", b""),
+            headers.get(b"accept", b""),
+            headers.get(b"origin", b""),
+        )
 
         entry = self.entries.get(key)
         if entry is None:
@@ -215,7 +229,7 @@ class ResponseCache:
                 vary.extend(token.strip() for token in value.decode("latin-1").split(","))
             elif name == b"cache-control":
                 cache_control = value
-            elif name == b"content-length":
+            elif name == b"content-length" or name in ROUTE_VALIDATORS:
                 continue
             else:
                 encoded = encoded or name == b"content-encoding"
@@ -249,16 +263,16 @@ class ResponseCache:
 
     def store(self, key: Key, entry: Entry) -> None:
         """Keep the entry, forgetting the least recently used ones beyond the memory bound."""
-        if entry.size > self.max_bytes:
+        if cost(key, entry) > self.max_bytes:
             return
         old = self.entries.pop(key, None)
         if old is not None:
-            self.size -= old.size
+            self.size -= cost(key, old)
         self.entries[key] = entry
-        self.size += entry.size
+        self.size += cost(key, entry)
         while self.size > self.max_bytes:
-            _, evicted = self.entries.popitem(last=False)
-            self.size -= evicted.size
+            evicted_key, evicted = self.entries.popitem(last=False)
+            self.size -= cost(evicted_key, evicted)
 
 
 class CachedAPI(FastAPI):
@@ -297,13 +311,23 @@ def _without_body(send: Send) -> Send:
     return send_headers_only
 
 
+def cost(key: Key, entry: Entry) -> int:
+    """What an entry holds in memory, its key included, for the memory bound."""
+    return entry.size + sum(len(part) for part in key)
+
+
 def storable(start: Message) -> bool:
-    """A successful answer that its route did not mark as private or not to be stored."""
-    if not 200 <= start["status"] < 300:
+    """A whole answer (200) that its route did not mark as private or not to be stored, and
+    that varies on no header outside the key."""
+    if start["status"] != 200:
         return False
     for name, value in start.get("headers", []):
         if name == b"cache-control" and (b"no-store" in value or b"private" in value):
             return False
+        if name == b"vary":
+            tokens = {token.strip().lower() for token in value.decode("latin-1").split(",")}
+            if not tokens <= KEYED_HEADERS:
+                return False
     return True
 
 
