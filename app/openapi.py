@@ -1,5 +1,6 @@
 """The OpenAPI document: what the API is, its tags, and response examples read from its data."""
 
+import copy
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -9,6 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from app.catalog import RESOURCES, get_item, list_items
+from app.db import knowledge_revision
 from app.jsonld import JSON_LD, condition_document
 from app.models import Source
 from app.routes.conditions import list_conditions
@@ -130,22 +132,23 @@ def describe_sources(schema: dict[str, Any], session: Session) -> None:
 
 
 def install_openapi(app: FastAPI) -> None:
-    """Build the document once the database is open, with examples from it."""
-
+    """Serve the document with examples from the database, built once per knowledge revision."""
     build = app.openapi  # FastAPI's document, with what install_error_handlers adds
+    documents: dict[str, dict[str, Any]] = {}
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = build()
         engine = getattr(app.state, "engine", None)
         if engine is None:
-            # Examples come from the database: build the document again once it is open.
-            app.openapi_schema = None
-            return schema
+            return build()  # not serving yet: no database to take examples from
         with Session(engine) as session:
-            add_examples(schema, session, engine)
-            describe_sources(schema, session)
-        return schema
+            revision = knowledge_revision(session.connection())
+            if revision not in documents:
+                # Built on a copy and kept only once whole: a failure leaves nothing half-made.
+                document = copy.deepcopy(build())
+                add_examples(document, session, engine)
+                describe_sources(document, session)
+                documents.clear()
+                documents[revision] = document
+            return documents[revision]
 
     app.openapi = openapi  # type: ignore[method-assign]

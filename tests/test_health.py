@@ -73,6 +73,16 @@ class TestReadiness:
             assert client.get("/ready").json() == {"status": "ready", "revision": HEAD}
             assert client.get("/treatments").status_code == 200
 
+    def test_the_openapi_document_gets_its_examples_once_migrated(
+        self, live: LiveServer, empty_database: str
+    ) -> None:
+        with httpx.Client(base_url=live.url) as client:
+            assert client.get("/openapi.json").status_code == 503
+            command.upgrade(alembic_config(empty_database), "head")
+            document = client.get("/openapi.json").json()
+            treatments = document["paths"]["/treatments"]["get"]["responses"]["200"]
+            assert treatments["content"]["application/json"]["example"]["total"] == 5
+
     def test_behind_the_head_is_503_and_says_which_revisions(
         self, live: LiveServer, empty_database: str
     ) -> None:
