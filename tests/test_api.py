@@ -435,6 +435,13 @@ class TestSearch:
         assert [h["slug"] for h in hits] == ["kidney-function-test", "thyroid-gland-test"]
         assert {h["kind"] for h in hits} == {"test"}
 
+    @pytest.mark.parametrize("kind", ["drug", "guidance", "body-site"])
+    def test_kinds_searched_within_their_parent_are_refused(
+        self, client: httpx.Client, kind: str
+    ) -> None:
+        body = problem(client.get("/search", params={"q": "kidney", "kind": kind}), 422)
+        assert body["errors"][0]["parameter"] == "kind"
+
     def test_an_empty_query_is_refused(self, client: httpx.Client) -> None:
         body = problem(client.get("/search", params={"q": ""}), 422)
         assert body["errors"][0]["parameter"] == "q"

@@ -11,10 +11,11 @@ from sqlalchemy import Connection
 from sqlalchemy.sql.expression import TableClause
 
 from app.knowledge.loader import ItemSeed, Knowledge
-from app.knowledge.terms import CODE_SYSTEMS, ItemKind
+from app.knowledge.terms import CODE_SYSTEMS, ItemKind, SearchedKind
 
 Row = dict[str, Any]
 
+SEARCHED = frozenset(kind.value for kind in SearchedKind)
 # Parents before children: the order to insert in, and reversed, to delete in.
 TABLE_ORDER = (
     "source",
@@ -145,10 +146,9 @@ def _search_documents(knowledge: Knowledge) -> list[Row]:
         (ItemKind.CONDITION, seed.condition.slug): [*seed.guidance, *seed.body_sites],
         **{(ItemKind.TREATMENT, t.slug): list(t.drugs) for t in seed.treatments},
     }
-    parts = {ItemKind.GUIDANCE, ItemKind.BODY_SITE, ItemKind.DRUG}
     documents: list[Row] = []
     for kind, entry in knowledge.items():
-        if kind in parts:
+        if kind.value not in SEARCHED:
             continue
         family = [entry, *parents.get((kind, entry.slug), [])]
         details = [

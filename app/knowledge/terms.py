@@ -28,6 +28,20 @@ class ItemKind(StrEnum):
     PREVENTION = "prevention"
 
 
+class SearchedKind(StrEnum):
+    """The kinds /search finds: items with a URL of their own. Guidance and body sites are
+    searched within their condition, drugs within their treatment."""
+
+    CONDITION = ItemKind.CONDITION.value
+    CAUSE = ItemKind.CAUSE.value
+    RISK_FACTOR = ItemKind.RISK_FACTOR.value
+    SYMPTOM = ItemKind.SYMPTOM.value
+    COMPLICATION = ItemKind.COMPLICATION.value
+    TEST = ItemKind.TEST.value
+    TREATMENT = ItemKind.TREATMENT.value
+    PREVENTION = ItemKind.PREVENTION.value
+
+
 class TreatmentKind(StrEnum):
     MEDICATION = "medication"
     SURGERY = "surgery"

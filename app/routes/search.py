@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from app.db import SessionDep
 from app.errors import PLAIN_TEXT_PATTERN, PROBLEM_RESPONSES
-from app.knowledge.terms import ItemKind
+from app.knowledge.terms import ItemKind, SearchedKind
 from app.routes.params import MAX_TEXT, ConditionQuery, PagingDep
 from app.schemas import Page, SearchHit
 from app.search import search
@@ -33,10 +33,15 @@ def read_search(
             description="Words to find, as plain text.",
         ),
     ],
-    kind: Annotated[ItemKind | None, Query(description="Only hits of this kind.")] = None,
+    kind: Annotated[SearchedKind | None, Query(description="Only hits of this kind.")] = None,
     condition: ConditionQuery = None,
 ) -> Any:
-    """Items whose name, description or quotes contain every word, best matches first."""
+    """Items holding every word in their name, description, details or quotes, best first."""
     return search(
-        session, q, limit=paging.limit, offset=paging.offset, kind=kind, condition=condition
+        session,
+        q,
+        limit=paging.limit,
+        offset=paging.offset,
+        kind=None if kind is None else ItemKind(kind),
+        condition=condition,
     )
