@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, create_engine, event, text
@@ -16,7 +17,8 @@ def create_serving_engine(database_url: str) -> Engine:
         # mode=ro makes SQLite refuse writes and never create a missing file;
         # query_only also refuses them on a connection that got past that.
         engine = create_engine(
-            f"sqlite:///file:{url.database}?mode=ro&uri=true",
+            # A URI filename: characters such as ? # % in the path must be percent-encoded.
+            f"sqlite:///file:{quote(url.database or '')}?mode=ro&uri=true",
             connect_args={"check_same_thread": False},
         )
 

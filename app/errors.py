@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.knowledge.loader import SLUG
 from app.schemas import Problem
 
 PROBLEM_JSON = "application/problem+json"
@@ -18,7 +19,7 @@ REF_TEMPLATE = "#/components/schemas/{model}"
 logger = logging.getLogger(__name__)
 
 # The forms a parameter may be required to take, and the words that tell a client why not.
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_PATTERN = SLUG.pattern
 PLAIN_TEXT_PATTERN = r"^[^\x00]*$"
 PATTERN_MESSAGES = {
     SLUG_PATTERN: "must be a kebab-case slug: lowercase letters or digits joined by single hyphens",

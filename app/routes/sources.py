@@ -17,8 +17,6 @@ from app.schemas import Page, SourcePublic
 router = APIRouter(prefix="/sources", tags=["sources"])
 
 
-# Errors are problem details even where the answer itself is text; Problem is declared by the
-# other routes, so a reference to it is enough.
 def build_source(session: Session, source: Source) -> SourcePublic:
     conditions = session.exec(
         select(Condition.slug).where(Condition.source_slug == source.slug).order_by(Condition.slug)
