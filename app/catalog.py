@@ -155,6 +155,26 @@ def list_items(
     where: Sequence[ColumnElement[bool]] = (),
 ) -> Page[P]:
     """One page of a resource's items, in the article's order, filtered."""
+    statement = items_query(session, resource, condition=condition, q=q, where=where)
+    return paginate(
+        session,
+        statement,
+        resource.schema,
+        lambda rows: build(session, resource, rows),
+        limit=limit,
+        offset=offset,
+    )
+
+
+def items_query(
+    session: Session,
+    resource: Resource[P],
+    *,
+    condition: str | None = None,
+    q: str | None = None,
+    where: Sequence[ColumnElement[bool]] = (),
+) -> SelectOfScalar[Any]:
+    """A resource's rows, filtered, in the article's order."""
     table = resource.table
     clauses = list(where)
     if condition is not None:
@@ -168,19 +188,19 @@ def list_items(
                 func.lower(col(table.description)).contains(needle, autoescape=True),
             )
         )
-    statement = (
+    return (
         select(table)
         .where(and_(True, *clauses))
         .order_by(col(table.condition_slug), col(table.position), col(table.slug))
     )
-    return paginate(
-        session,
-        statement,
-        resource.schema,
-        lambda rows: build(session, resource, rows),
-        limit=limit,
-        offset=offset,
-    )
+
+
+def in_chunks(session: Session, query: SelectOfScalar[M], size: int) -> Iterator[Sequence[M]]:
+    """The query's rows, read `size` at a time so memory stays bounded."""
+    offset = 0
+    while rows := session.exec(query.limit(size).offset(offset)).all():
+        yield rows
+        offset += len(rows)
 
 
 def paginate(
@@ -305,11 +325,6 @@ RESOURCES: tuple[Resource[Any], ...] = (
 def iter_items(
     session: Session, resource: Resource[P], *, condition: str | None = None, chunk: int = 100
 ) -> Iterator[P]:
-    """Every item of a resource in list order, read a page at a time so memory stays bounded."""
-    offset = 0
-    while True:
-        page = list_items(session, resource, limit=chunk, offset=offset, condition=condition)
-        yield from page.items
-        offset += chunk
-        if offset >= page.total:
-            return
+    """Every item of a resource in list order, built a chunk at a time."""
+    for rows in in_chunks(session, items_query(session, resource, condition=condition), chunk):
+        yield from build(session, resource, rows)

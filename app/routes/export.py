@@ -3,17 +3,16 @@
 import json
 from collections.abc import Iterator
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 from app import __version__
-from app.catalog import RESOURCES, iter_items
+from app.catalog import RESOURCES, in_chunks, iter_items
 from app.db import SessionDep, knowledge_revision
 from app.errors import PROBLEM_RESPONSES
 from app.knowledge.terms import ItemKind
@@ -38,7 +37,6 @@ NDJSON = "application/x-ndjson"
 CHUNK = 100
 
 router = APIRouter(tags=["export"])
-Row = TypeVar("Row")
 
 
 class ExportFormat(StrEnum):
@@ -68,23 +66,17 @@ class Export(Schema):
     prevention: list[PreventionPublic]
 
 
-def _rows(session: Session, query: SelectOfScalar[Row], size: int) -> Iterator[Row]:
-    """The query's rows, read `size` at a time."""
-    offset = 0
-    while rows := session.exec(query.limit(size).offset(offset)).all():
-        yield from rows
-        offset += len(rows)
-
-
 def _sources(session: Session) -> Iterator[SourceExport]:
     # Texts can be long: a few at a time.
-    for row in _rows(session, select(Source).order_by(col(Source.slug)), 10):
-        yield SourceExport(**build_source(session, row).model_dump(), text=row.text)
+    for rows in in_chunks(session, select(Source).order_by(col(Source.slug)), 10):
+        for row in rows:
+            yield SourceExport(**build_source(session, row).model_dump(), text=row.text)
 
 
 def _conditions(session: Session) -> Iterator[ConditionPublic]:
-    for row in _rows(session, select(Condition).order_by(col(Condition.slug)), CHUNK):
-        yield build_condition(session, row)
+    for rows in in_chunks(session, select(Condition).order_by(col(Condition.slug)), CHUNK):
+        for row in rows:
+            yield build_condition(session, row)
 
 
 def sections(session: Session) -> Iterator[tuple[str, str, Iterator[BaseModel]]]:
