@@ -1,9 +1,14 @@
 """Tables. Built by the migrations in migrations/versions; the serving path only reads them.
 
-Rows are keyed by slugs, not surrogate ids, so that a data migration can write every row of a
-seed without reading ids back and can remove exactly its rows by condition slug. Resources that
-have their own URL (`/risk-factors/{slug}`) have globally unique slugs; the parts that are only
-served inside another item (guidance, body sites, drugs) are unique within their condition.
+The knowledge is a graph: concepts (conditions, risk factors, symptoms, tests, treatments, drugs,
+body sites, ...) each defined once with one slug, and statements that link a condition (or, for
+a drug, a treatment) to a concept with a predicate, a certainty and their own evidence. Which
+list a concept is served in follows from the statements that name it, so one concept can be a
+risk factor of one condition and a complication of another.
+
+Rows are keyed by natural keys (slugs, statement ids), never by surrogate ids, so that a data
+migration writes and removes exactly its rows without reading anything back. The search
+documents are derived: rebuilt from these tables after every migration run.
 """
 
 from sqlalchemy import JSON, Column, Index, MetaData
@@ -22,34 +27,79 @@ SQLModel.metadata = MetaData(
 
 
 class Source(SQLModel, table=True):
+    """A text the knowledge quotes, byte for byte, with its attribution when the seed gives it."""
+
     slug: str = Field(primary_key=True)
     title: str
     file_name: str
     sha256: str
     language: str
     text: str
+    publisher: str | None = None
+    url: str | None = None
+    licence: str | None = None
+    # ISO date on which the text was retrieved.
+    retrieved: str | None = None
 
 
-class Condition(SQLModel, table=True):
+class VocabularyTerm(SQLModel, table=True):
+    """A term of an open vocabulary (certainty, code relation, treatment kind, ...)."""
+
+    __tablename__ = "vocabulary_term"
+    vocabulary: str = Field(primary_key=True)
     slug: str = Field(primary_key=True)
-    name: str
+    label: str
     description: str
-    source_slug: str = Field(foreign_key="source.slug")
-
-
-class ResourceBase(SQLModel):
-    """Columns of every item with a URL of its own."""
-
-    slug: str = Field(primary_key=True)
-    condition_slug: str = Field(foreign_key="condition.slug", index=True)
-    name: str
-    description: str
-    # Order in the article, so lists read as the article does.
     position: int
 
 
-class PartBase(SQLModel):
-    """Columns of an item served only inside its condition or treatment."""
+class Predicate(SQLModel, table=True):
+    """What a statement says of its object, and the list the object is served in."""
+
+    slug: str = Field(primary_key=True)
+    label: str
+    description: str
+    # The list its objects are served in ("risk-factors"), or "body-sites".
+    resource: str
+    # "condition", or the resource its subjects are served in ("treatments").
+    subject: str
+    position: int
+
+
+class Concept(SQLModel, table=True):
+    """Anything the knowledge names, once, whichever conditions name it."""
+
+    slug: str = Field(primary_key=True)
+    name: str
+    # What the sources say it is; None where they say nothing of it.
+    description: str | None = None
+    also_called: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    # A term of the kind vocabulary of the list it is served in (treatment kind, test kind).
+    kind: str | None = Field(default=None, index=True)
+
+
+class ConceptCode(SQLModel, table=True):
+    """A terminology code of a concept, with how well it fits (exact, broader, ...)."""
+
+    __tablename__ = "concept_code"
+    concept_slug: str = Field(foreign_key="concept.slug", primary_key=True)
+    system: str = Field(primary_key=True)
+    code: str = Field(primary_key=True)
+    display: str
+    relation: str
+    position: int
+
+
+class Condition(SQLModel, table=True):
+    """A concept with a page of its own: the source it is read from and its definition there."""
+
+    slug: str = Field(foreign_key="concept.slug", primary_key=True)
+    source_slug: str = Field(foreign_key="source.slug", index=True)
+    description: str
+
+
+class Guidance(SQLModel, table=True):
+    """A section of a condition's source about the condition as a whole."""
 
     condition_slug: str = Field(foreign_key="condition.slug", primary_key=True)
     slug: str = Field(primary_key=True)
@@ -58,98 +108,65 @@ class PartBase(SQLModel):
     position: int
 
 
-class Guidance(PartBase, table=True):
-    pass
+class Statement(SQLModel, table=True):
+    """A claim of one condition's source: subject, predicate, object, certainty, qualifiers."""
 
-
-class BodySite(PartBase, table=True):
-    __tablename__ = "body_site"
-
-
-class CauseType(ResourceBase, table=True):
-    __tablename__ = "cause_type"
-    mechanism: str
-
-
-class RiskFactor(ResourceBase, table=True):
-    __tablename__ = "risk_factor"
-
-
-class RiskFactorCauseType(SQLModel, table=True):
-    __tablename__ = "risk_factor_cause_type"
-    risk_factor_slug: str = Field(foreign_key="risk_factor.slug", primary_key=True)
-    cause_type_slug: str = Field(foreign_key="cause_type.slug", primary_key=True, index=True)
-    condition_slug: str = Field(foreign_key="condition.slug", index=True)
-
-
-class Symptom(ResourceBase, table=True):
-    qualifier: str | None = None
-
-
-class Complication(ResourceBase, table=True):
-    qualifier: str | None = None
-
-
-class DiagnosticTest(ResourceBase, table=True):
-    __tablename__ = "diagnostic_test"
-    kind: str = Field(index=True)
-
-
-class Treatment(ResourceBase, table=True):
-    kind: str = Field(index=True)
-    aim: str
+    __table_args__ = (
+        Index(None, "object_slug", "predicate"),
+        Index(None, "condition_slug", "predicate"),
+    )
+    # Readable and stable: condition/[subject/]predicate/object[/cause type].
+    id: str = Field(primary_key=True)
+    condition_slug: str = Field(foreign_key="condition.slug")
+    subject_slug: str = Field(foreign_key="concept.slug", index=True)
+    predicate: str = Field(foreign_key="predicate.slug")
+    object_slug: str = Field(foreign_key="concept.slug")
+    cause_type_slug: str | None = Field(default=None, foreign_key="concept.slug", index=True)
+    certainty: str
+    qualifiers: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    # The claim in plain words, with the source's hedge.
+    description: str
+    aim: str | None = None
     indications: list[str] = Field(sa_column=Column(JSON, nullable=False))
     cautions: list[str] = Field(sa_column=Column(JSON, nullable=False))
-
-
-class Drug(PartBase, table=True):
-    treatment_slug: str = Field(foreign_key="treatment.slug", index=True)
-
-
-class PreventionMeasure(ResourceBase, table=True):
-    __tablename__ = "prevention_measure"
     audience: str | None = None
-
-
-class Code(SQLModel, table=True):
-    """A terminology code of any item, found by the item's kind and slug."""
-
-    __table_args__ = (Index(None, "item_kind", "item_slug"),)
-    id: int | None = Field(default=None, primary_key=True)
-    condition_slug: str = Field(foreign_key="condition.slug", index=True)
-    item_kind: str
-    item_slug: str
-    system: str
-    code: str
-    display: str
+    # Order in its condition's source.
     position: int
 
 
 class Evidence(SQLModel, table=True):
-    """A verbatim quote behind an item: source.text[char_start:char_end] == quote."""
+    """A verbatim quote behind a claim: source.text[char_start:char_end] == quote.
 
-    __table_args__ = (Index(None, "item_kind", "item_slug"),)
-    id: int | None = Field(default=None, primary_key=True)
-    condition_slug: str = Field(foreign_key="condition.slug", index=True)
-    item_kind: str
-    item_slug: str
+    The claim is a statement (its id), a guidance section (condition/guidance/slug) or a
+    condition's definition (condition/definition).
+    """
+
+    claim: str = Field(primary_key=True)
+    position: int = Field(primary_key=True)
     source_slug: str = Field(foreign_key="source.slug")
     quote: str
     char_start: int
     char_end: int
-    position: int
 
 
 class SearchDocument(SQLModel, table=True):
-    """One row per item with a URL: the text /search looks in."""
+    """One row per concept with a URL: the text /search looks in. Derived, never curated."""
 
     __tablename__ = "search_document"
     id: int | None = Field(default=None, primary_key=True)
-    condition_slug: str = Field(foreign_key="condition.slug", index=True)
     kind: str
-    slug: str
+    slug: str = Field(index=True)
     name: str
+    aliases: str
     description: str
-    # Text that is searched but not shown: mechanism, aim, audience, the parts' names.
+    # Text that is searched but not the item's own: its statements, qualifiers, indications.
     details: str
     quotes: str
+
+
+class SearchCondition(SQLModel, table=True):
+    """Which conditions a search document belongs to, for `?condition=`."""
+
+    __tablename__ = "search_condition"
+    document_id: int = Field(foreign_key="search_document.id", primary_key=True)
+    condition_slug: str = Field(primary_key=True, index=True)

@@ -8,11 +8,12 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers the tables on the metadata)
 from app.config import get_settings
+from app.search_index import has_search_documents, rebuild_search_documents
 
 config = context.config
 target_metadata = SQLModel.metadata
 
-# The full-text index of revision 0003 is built per backend and has no model: an FTS5 table and
+# The full-text index is built per backend and has no model: an FTS5 table and
 # its shadow tables on SQLite, a generated tsvector column and its GIN index on PostgreSQL.
 SEARCH_INDEX_TABLE = "search_index"
 SEARCH_INDEX_PARTS = {"search_vector", "ix_search_document_search_vector"}
@@ -48,6 +49,7 @@ def run_migrations_online() -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, poolclass=pool.NullPool)
+    applied: list[object] = []
     with engine.connect() as connection:
         context.configure(
             connection=connection,
@@ -55,9 +57,15 @@ def run_migrations_online() -> None:
             render_as_batch=True,
             compare_type=True,
             include_name=include_name,
+            on_version_apply=lambda **step: applied.append(step),
         )
         with context.begin_transaction():
             context.run_migrations()
+        # The search documents are derived from the knowledge: whenever a migration ran, they
+        # are rebuilt from it by the code that reads them.
+        if applied and has_search_documents(connection):
+            rebuild_search_documents(connection)
+            connection.commit()
     engine.dispose()
 
 

@@ -1,14 +1,13 @@
 """Reading and checking curated seed folders: the only way knowledge enters the database."""
 
-from app.knowledge.loader import Knowledge, SeedError, load_seed
-from app.knowledge.rows import TABLE_ORDER, delete_knowledge, insert_knowledge, table_rows
+from app.knowledge.loader import Knowledge, Problem, SeedError, load_knowledge
+from app.knowledge.rows import KNOWLEDGE_TABLES, knowledge_rows
 
 __all__ = [
-    "TABLE_ORDER",
+    "KNOWLEDGE_TABLES",
     "Knowledge",
+    "Problem",
     "SeedError",
-    "delete_knowledge",
-    "insert_knowledge",
-    "load_seed",
-    "table_rows",
+    "knowledge_rows",
+    "load_knowledge",
 ]

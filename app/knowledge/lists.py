@@ -1,0 +1,34 @@
+"""The lists the API serves concepts in, by the names the predicate vocabulary uses for them.
+
+The vocabulary is open (seed/vocabulary.toml), but a list is a path of the API: a predicate can
+only send its objects to a list that exists here.
+"""
+
+CAUSES = "causes"
+RISK_FACTORS = "risk-factors"
+SYMPTOMS = "symptoms"
+COMPLICATIONS = "complications"
+TESTS = "tests"
+TREATMENTS = "treatments"
+DRUGS = "drugs"
+PREVENTION = "prevention"
+# Served inside their condition's page, not as a list of their own.
+BODY_SITES = "body-sites"
+
+CONCEPT_LISTS = (
+    CAUSES,
+    RISK_FACTORS,
+    SYMPTOMS,
+    COMPLICATIONS,
+    TESTS,
+    TREATMENTS,
+    DRUGS,
+    PREVENTION,
+)
+# A predicate's subject is the condition, or a concept of one of the lists.
+CONDITION_SUBJECT = "condition"
+# The vocabulary a concept's `kind` comes from, by the list it is served in.
+KIND_VOCABULARIES = {TESTS: "test-kind", TREATMENTS: "treatment-kind"}
+# Vocabularies every statement and code draws from.
+CERTAINTY = "certainty"
+CODE_RELATION = "code-relation"
