@@ -20,6 +20,11 @@ class Settings(BaseSettings):
     cache_max_bytes: int = 64 * 2**20
     # How often, at most, the cache re-reads the knowledge revision to notice a migration.
     revision_check_interval: float = 1.0
+    # Memory for rendered items (per worker), kept until the knowledge revision changes.
+    render_cache_bytes: int = 64 * 2**20
+    # Where clients reach this deployment: JSON-LD node ids and the OpenAPI `servers` use it,
+    # never the request's Host or forwarded headers, which a client could set.
+    public_url: str = "http://127.0.0.1:8000"
 
 
 @lru_cache

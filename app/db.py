@@ -1,13 +1,10 @@
 """The serving engine: opens the database read-only, whatever the backend."""
 
-from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session
 
 
 def create_serving_engine(database_url: str) -> Engine:
@@ -38,14 +35,6 @@ def create_serving_engine(database_url: str) -> Engine:
         pool_pre_ping=True,
         connect_args={"options": "-c default_transaction_read_only=on"},
     )
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def database_revisions(connection: Connection) -> frozenset[str]:

@@ -3,41 +3,30 @@
 from collections.abc import Callable
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import Connection
 
 from app.catalog import (
     CAUSES,
     COMPLICATIONS,
+    DRUGS,
     PREVENTION,
     RISK_FACTORS,
     SYMPTOMS,
     TESTS,
     TREATMENTS,
     Resource,
-    iter_items,
 )
-from app.knowledge.terms import CODE_SYSTEMS, TestKind
-from app.models import Source
-from app.schemas import (
-    CodePublic,
-    ConditionPublic,
-    ItemPublic,
-    PartPublic,
-    PreventionPublic,
-    TestPublic,
-    TreatmentPublic,
-)
+from app.graph import Graph
+from app.knowledge.codes import CODE_SYSTEMS
+from app.render import render_concepts, render_conditions, render_sources
+from app.schemas import Code, Drug, Prevention, Treatment
 
 JSON_LD = "application/ld+json"
 SCHEMA_ORG = "https://schema.org"
 # schema.org names a code system briefly ("ICD-10-CM"); we serve FHIR system URIs.
 SYSTEM_NAMES = {uri: name for name, uri in CODE_SYSTEMS.items()}
-TEST_TYPES = {
-    TestKind.BLOOD_TEST: "BloodTest",
-    TestKind.IMAGING: "ImagingTest",
-    TestKind.BIOPSY: "PathologyTest",
-    TestKind.ORGAN_FUNCTION: "MedicalTest",
-}
+# schema.org's types of test, by the test kinds of the vocabulary that have one.
+TEST_TYPES = {"blood-test": "BloodTest", "imaging": "ImagingTest", "biopsy": "PathologyTest"}
 
 Node = dict[str, Any]
 
@@ -62,7 +51,7 @@ def prefers_jsonld(accept: str) -> bool:
     return quality(JSON_LD) > quality("application/json")
 
 
-def medical_code(code: CodePublic) -> Node:
+def medical_code(code: Code) -> Node:
     return {
         "@type": "MedicalCode",
         "codeValue": code.code,
@@ -71,12 +60,13 @@ def medical_code(code: CodePublic) -> Node:
     }
 
 
-def entity(
-    type_: str, node_id: str, item: ItemPublic | PartPublic | ConditionPublic, **extra: Any
-) -> Node:
-    """A typed node with its name, description and codes."""
+def entity(type_: str, node_id: str, item: Any, **extra: Any) -> Node:
+    """A typed node with its name, other names, description and codes."""
     node: Node = {"@type": type_, "@id": node_id, "name": item.name}
-    node["description"] = item.description
+    if item.also_called:
+        node["alternateName"] = list(item.also_called)
+    if item.description:
+        node["description"] = item.description
     if item.codes:
         node["code"] = [medical_code(code) for code in item.codes]
     return {**node, **extra}
@@ -86,57 +76,65 @@ def indications(texts: list[str]) -> list[Node]:
     return [{"@type": "MedicalIndication", "name": text} for text in texts]
 
 
-def _test(base: str, item: TestPublic) -> Node:
-    return entity(TEST_TYPES[item.kind], f"{base}{TESTS.path}/{item.slug}", item)
+def _test(base: str, item: Any) -> Node:
+    return entity(
+        TEST_TYPES.get(item.kind or "", "MedicalTest"), f"{base}{TESTS.path}/{item.slug}", item
+    )
 
 
-def _treatment(base: str, item: TreatmentPublic) -> Node:
+def _treatment(base: str, item: Treatment, drugs: dict[str, Drug]) -> Node:
     # schema.org's possibleTreatment takes a MedicalTherapy, not a Drug: drugs go in `drug`.
     extra: Node = {}
-    if item.indications:
-        extra["indication"] = indications(item.indications)
+    texts = [text for s in item.statements for text in s.indications]
+    if texts:
+        extra["indication"] = indications(list(dict.fromkeys(texts)))
     if item.drugs:
         extra["drug"] = [
-            entity("Drug", f"{base}{TREATMENTS.path}/{item.slug}#{drug.slug}", drug)
-            for drug in item.drugs
+            entity("Drug", f"{base}{DRUGS.path}/{ref.slug}", drugs[ref.slug]) for ref in item.drugs
         ]
     return entity("MedicalTherapy", f"{base}{TREATMENTS.path}/{item.slug}", item, **extra)
 
 
-def _prevention(base: str, item: PreventionPublic) -> Node:
+def _prevention(base: str, item: Prevention) -> Node:
     # Whom a measure is for is what indicates it.
-    extra = {"indication": indications([item.audience])} if item.audience else {}
+    audiences = [s.audience for s in item.statements if s.audience]
+    extra = {"indication": indications(audiences)} if audiences else {}
     return entity("MedicalTherapy", f"{base}{PREVENTION.path}/{item.slug}", item, **extra)
 
 
-def _typed(type_: str, resource: Resource[Any]) -> Callable[[str, Any], Node]:
-    return lambda base, item: entity(type_, f"{base}{resource.path}/{item.slug}", item)
+def _typed(type_: str, resource: Resource) -> Callable[[str, Any, dict[str, Drug]], Node]:
+    return lambda base, item, _drugs: entity(type_, f"{base}{resource.path}/{item.slug}", item)
 
 
-# schema.org property of MedicalCondition -> (resource, how one of its items becomes a node).
-SECTIONS: dict[str, tuple[Resource[Any], Callable[[str, Any], Node]]] = {
+# schema.org property of MedicalCondition -> (list, how one of its items becomes a node, given
+# the condition's drugs).
+SECTIONS: dict[str, tuple[Resource, Callable[[str, Any, dict[str, Drug]], Node]]] = {
     "cause": (CAUSES, _typed("MedicalCause", CAUSES)),
     "riskFactor": (RISK_FACTORS, _typed("MedicalRiskFactor", RISK_FACTORS)),
     "signOrSymptom": (SYMPTOMS, _typed("MedicalSignOrSymptom", SYMPTOMS)),
     "possibleComplication": (COMPLICATIONS, _typed("MedicalCondition", COMPLICATIONS)),
-    "typicalTest": (TESTS, _test),
+    "typicalTest": (TESTS, lambda base, item, _drugs: _test(base, item)),
     "possibleTreatment": (TREATMENTS, _treatment),
-    "primaryPrevention": (PREVENTION, _prevention),
+    "primaryPrevention": (PREVENTION, lambda base, item, _drugs: _prevention(base, item)),
 }
 
 
-def condition_document(session: Session, condition: ConditionPublic, base_url: str) -> Node:
-    """The condition as a schema.org MedicalCondition; node ids are this API's URLs."""
+def condition_document(connection: Connection, graph: Graph, slug: str, base_url: str) -> Node:
+    """The condition as a schema.org MedicalCondition; node ids are this API's public URLs."""
     base = base_url.rstrip("/")
-    condition_id = f"{base}/conditions/{condition.slug}"
-    document: Node = {
-        "@context": SCHEMA_ORG,
-        **entity("MedicalCondition", condition_id, condition),
-    }
+    condition = render_conditions(connection, graph, [slug])[slug]
+    condition_id = f"{base}/conditions/{slug}"
+    document: Node = {"@context": SCHEMA_ORG, **entity("MedicalCondition", condition_id, condition)}
+
+    def items(resource: Resource) -> list[Any]:
+        claims = graph.claims_of_condition(slug, resource.name)
+        slugs = list(dict.fromkeys(claim.object for claim in claims))
+        rendered = render_concepts(connection, graph, resource, slugs, slug)
+        return [rendered[s] for s in slugs]
+
+    drugs = {drug.slug: drug for drug in items(DRUGS)}
     for prop, (resource, node) in SECTIONS.items():
-        nodes = [
-            node(base, item) for item in iter_items(session, resource, condition=condition.slug)
-        ]
+        nodes = [node(base, item, drugs) for item in items(resource)]
         if nodes:
             document[prop] = nodes
     if condition.body_sites:
@@ -144,12 +142,16 @@ def condition_document(session: Session, condition: ConditionPublic, base_url: s
             entity("AnatomicalStructure", f"{condition_id}#{site.slug}", site)
             for site in condition.body_sites
         ]
-    source = session.get(Source, condition.source)
-    if source is not None:
-        document["subjectOf"] = {
-            "@type": "Article",
-            "@id": f"{base}/sources/{source.slug}",
-            "name": source.title,
-            "inLanguage": source.language,
-        }
+    (source,) = render_sources(connection, graph, [condition.source])
+    article: Node = {
+        "@type": "Article",
+        "@id": f"{base}/sources/{source.slug}",
+        "name": source.title,
+        "inLanguage": source.language,
+    }
+    if source.url:
+        article["url"] = source.url
+    if source.publisher:
+        article["publisher"] = {"@type": "Organization", "name": source.publisher}
+    document["subjectOf"] = article
     return document

@@ -16,6 +16,7 @@ from app.headers import SecurityHeaders
 from app.openapi import DESCRIPTION, TAGS, install_openapi
 from app.routes import api_router
 from app.routes.health import expected_revisions, report_readiness
+from app.store import KnowledgeStore
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -25,8 +26,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = create_serving_engine(settings.database_url)
         app.state.expected_revisions = expected_revisions()
-        report_readiness(app.state.engine, app.state.expected_revisions, settings.database_url)
+        app.state.store = KnowledgeStore(
+            app.state.engine,
+            check_interval=settings.revision_check_interval,
+            memo_bytes=settings.render_cache_bytes,
+        )
+        if report_readiness(app.state.engine, app.state.expected_revisions, settings.database_url):
+            # Read the graph and start rendering before the first request asks for anything.
+            await app.state.store.snapshot()
         yield
+        await app.state.store.close()
         app.state.engine.dispose()
 
     app = CachedAPI(
@@ -37,9 +46,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
-        # Served by install_docs from the app's own assets, never from a CDN.
+        # Served by install_docs from the app's own assets, never from a CDN, and by
+        # install_openapi once per knowledge revision.
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,
         # A redirect would be built from the client's Host header, and a cache could keep it.
         redirect_slashes=False,
     )
@@ -50,7 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_router)
     install_docs(app)
-    install_openapi(app)
+    install_openapi(app, settings.public_url)
+    app.state.settings = settings
     return app
 
 

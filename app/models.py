@@ -11,11 +11,11 @@ migration writes and removes exactly its rows without reading anything back. The
 documents are derived: rebuilt from these tables after every migration run.
 """
 
-from sqlalchemy import JSON, Column, Index, MetaData
+from sqlalchemy import JSON, Column, Index, MetaData, Table
 from sqlmodel import Field, SQLModel
 
 # Constraint names are part of the schema: stable names let later migrations alter them.
-SQLModel.metadata = MetaData(
+SQLModel.metadata = METADATA = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
         "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -170,3 +170,9 @@ class SearchCondition(SQLModel, table=True):
     __tablename__ = "search_condition"
     document_id: int = Field(foreign_key="search_document.id", primary_key=True)
     condition_slug: str = Field(primary_key=True, index=True)
+
+
+def table(model: type[SQLModel]) -> Table:
+    """A model's table, for queries that read only some of its columns."""
+    found: Table = model.__table__  # type: ignore[attr-defined]
+    return found

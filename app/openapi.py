@@ -1,33 +1,44 @@
-"""The OpenAPI document: what the API is, its tags, and response examples read from its data."""
+"""The OpenAPI document: what the API is, its tags, and response examples read from its data.
+
+The document is built once per knowledge revision, in a worker thread: its examples are real
+answers of the served data, and the values a client may send for a vocabulary parameter
+(`kind`, `certainty`) are the database's own terms.
+"""
 
 import copy
 import json
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
-from fastapi import FastAPI
-from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+import anyio.to_thread
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Connection, Engine
 
-from app.catalog import RESOURCES, get_item, list_items
+from app import __version__
+from app.catalog import RESOURCES
 from app.db import knowledge_revision
+from app.graph import Graph, load_graph
 from app.jsonld import JSON_LD, condition_document
-from app.models import Source
-from app.routes.conditions import list_conditions
-from app.routes.export import NDJSON, export_json, export_ndjson
-from app.routes.meta import build_meta
-from app.routes.sources import find_source, list_sources
+from app.knowledge.lists import CERTAINTY
+from app.render import render_concepts, render_conditions, render_sources, source_text
+from app.routes.export import NDJSON, sections
+from app.routes.meta import Meta, counts, vocabulary
 from app.schemas import Health, Readiness
 from app.search import search
+from app.search_index import KINDS
 
 JSON = "application/json"
-EXAMPLE_BASE_URL = "http://127.0.0.1:8000/"
+OPENAPI_URL = "/openapi.json"
 
 DESCRIPTION = """\
-Each condition comes with its causes, risk factors, symptoms, complications, tests, treatments
-and prevention. Every item quotes its source verbatim, with the character offsets of the quote,
-and carries only terminology codes (ICD-10-CM, MeSH, ATC, RxNorm, LOINC) verified against
-public code tables.
+Each condition comes with its causes, risk factors, symptoms, complications, tests, treatments,
+drugs and prevention: concepts shared by every condition that names them, each with the
+statements its sources make about it. Every statement quotes its source verbatim, with the
+character offsets of the quote, and keeps the source's certainty (`stated`, `possible`,
+`suspected`); every concept carries only terminology codes (ICD-10-CM, MeSH, ATC, RxNorm, LOINC)
+verified against public code tables, each saying how well it fits (exact, broader, ...).
 
 **Source.** All content is drawn from the source texts served at `/sources`, each with its
 SHA-256; `/sources/{slug}/text` serves the exact text that evidence offsets index into.
@@ -38,12 +49,13 @@ concern.
 """
 
 _RESOURCE_TAGS = {
-    "causes": "Types of cause, each with its mechanism and the risk factors named under it.",
-    "risk-factors": "Conditions and exposures named as causes, each linked to its cause types.",
+    "causes": "Types of a condition named after their cause, with the risk factors under each.",
+    "risk-factors": "Conditions and exposures that can lead to a condition, by cause type.",
     "symptoms": 'Signs and symptoms, with the source\'s qualifiers such as "in certain cases".',
-    "complications": "What the condition can lead to, with the source's qualifiers.",
-    "tests": "Tests a doctor uses to diagnose the condition: blood tests, imaging, biopsy, ...",
-    "treatments": "Treatments with their kind, aim, indications, cautions and drugs.",
+    "complications": "What a condition can lead to, with the source's qualifiers.",
+    "tests": "Tests a doctor uses to diagnose a condition: blood tests, imaging, biopsy, ...",
+    "treatments": "Treatments with their kind, aims, indications, cautions and drugs.",
+    "drugs": "Drugs, with the treatments that give them.",
     "prevention": "Measures that reduce the risk, each with the people it is for.",
 }
 TAGS: list[dict[str, str]] = [
@@ -60,95 +72,140 @@ TAGS: list[dict[str, str]] = [
     {"name": "search", "description": "Search across every kind of item."},
     {
         "name": "meta",
-        "description": "API version, knowledge revision, source fingerprints and counts per kind.",
+        "description": "API version, knowledge revision, sources, counts and vocabularies.",
     },
     {"name": "export", "description": "Everything in one download, for apps that work offline."},
     {"name": "health", "description": "Liveness and readiness, for orchestrators; never cached."},
 ]
 
 
-def _trimmed_export(engine: Engine) -> dict[str, Any]:
-    """The JSON export with one item in each list, read back from the stream."""
-    export = json.loads(b"".join(export_json(engine)))
-    return {key: value[:1] if isinstance(value, list) else value for key, value in export.items()}
+def _export_head(engine: Engine, graph: Graph) -> tuple[dict[str, Any], str]:
+    """The export with the first item of each section, as JSON and as NDJSON."""
+    header = {"api_version": __version__, "revision": graph.revision}
+    document: dict[str, Any] = dict(header)
+    lines = [json.dumps({"kind": "export", **header})]
+    for name, kind, items in sections(engine, graph):
+        first = [json.loads(item) for item in islice(items, 1)]
+        document[name] = first
+        lines += [json.dumps({"kind": kind, "item": item}) for item in first]
+    return document, "\n".join(lines) + "\n"
 
 
-def _ndjson_head(engine: Engine) -> str:
-    """The export's header line and the first line of each kind."""
-    seen: set[str] = set()
-    lines: list[str] = []
-    for chunk in export_ndjson(engine):
-        line = chunk.decode()
-        kind = json.loads(line)["kind"]
-        if kind not in seen:
-            seen.add(kind)
-            lines.append(line)
-    return "".join(lines)
-
-
-def response_examples(session: Session, engine: Engine) -> Iterator[tuple[str, str, Any]]:
+def response_examples(
+    connection: Connection, engine: Engine, graph: Graph, public_url: str
+) -> Iterator[tuple[str, str, Any]]:
     """(path, media type, example) for every operation, each a real answer of the served data."""
     for resource in RESOURCES:
-        page = list_items(session, resource, limit=1, offset=0)
-        yield resource.path, JSON, page.model_dump(mode="json")
-        item = get_item(session, resource, page.items[0].slug)
-        yield f"{resource.path}/{{slug}}", JSON, item.model_dump(mode="json")
-    conditions = list_conditions(session, limit=1, offset=0)
-    condition = conditions.items[0]
-    yield "/conditions", JSON, conditions.model_dump(mode="json")
-    yield "/conditions/{slug}", JSON, condition.model_dump(mode="json")
-    yield "/conditions/{slug}", JSON_LD, condition_document(session, condition, EXAMPLE_BASE_URL)
-    sources = list_sources(session, limit=1, offset=0)
-    yield "/sources", JSON, sources.model_dump(mode="json")
-    yield "/sources/{slug}", JSON, sources.items[0].model_dump(mode="json")
-    source = find_source(session, sources.items[0].slug)
-    yield "/sources/{slug}/text", "text/plain", source.text
-    # As answered to /search?q=calcium&limit=2.
-    yield "/search", JSON, search(session, "calcium", limit=2, offset=0).model_dump(mode="json")
-    meta = build_meta(session)
+        slugs = list(graph.listed.get(resource.name, {}))
+        if not slugs:
+            continue  # a list the knowledge does not use yet has no example to show
+        item = render_concepts(connection, graph, resource, slugs[:1])[slugs[0]]
+        body = item.model_dump(mode="json")
+        yield resource.path, JSON, {"items": [body], "total": len(slugs), "limit": 1, "offset": 0}
+        yield f"{resource.path}/{{slug}}", JSON, body
+    conditions = list(graph.conditions)
+    if conditions:
+        first = conditions[0]
+        condition = render_conditions(connection, graph, [first])[first].model_dump(mode="json")
+        page = {"items": [condition], "total": len(conditions), "limit": 1, "offset": 0}
+        yield "/conditions", JSON, page
+        yield "/conditions/{slug}", JSON, condition
+        yield (
+            "/conditions/{slug}",
+            JSON_LD,
+            condition_document(connection, graph, first, public_url),
+        )
+        # As answered to /search?q=<the first word of the first condition's name>&limit=2.
+        word = graph.name(first).split()[0].lower()
+        found = search(connection, graph, word, limit=2, offset=0)
+        yield "/search", JSON, found.model_dump(mode="json")
+    sources = render_sources(connection, graph)
+    if sources:
+        yield (
+            "/sources",
+            JSON,
+            {
+                "items": [sources[0].model_dump(mode="json")],
+                "total": len(sources),
+                "limit": 1,
+                "offset": 0,
+            },
+        )
+        yield "/sources/{slug}", JSON, sources[0].model_dump(mode="json")
+        yield "/sources/{slug}/text", "text/plain", source_text(connection, sources[0].slug)
+    meta = Meta(
+        api_version=__version__,
+        revision=graph.revision,
+        sources=sources,
+        counts=counts(graph, len(sources)),
+    )
     yield "/meta", JSON, meta.model_dump(mode="json")
+    yield "/vocabulary", JSON, vocabulary(graph).model_dump(mode="json")
     yield "/health", JSON, Health(status="ok").model_dump(mode="json")
-    yield "/ready", JSON, Readiness(status="ready", revision=meta.revision).model_dump(mode="json")
-    yield "/export", JSON, _trimmed_export(engine)
-    yield "/export", NDJSON, _ndjson_head(engine)
+    yield "/ready", JSON, Readiness(status="ready", revision=graph.revision).model_dump(mode="json")
+    export, ndjson = _export_head(engine, graph)
+    yield "/export", JSON, export
+    yield "/export", NDJSON, ndjson
 
 
-def add_examples(schema: dict[str, Any], session: Session, engine: Engine) -> None:
+def add_examples(
+    schema: dict[str, Any], connection: Connection, engine: Engine, graph: Graph, public_url: str
+) -> None:
     """Attach a real answer as the example of each operation's 200 response."""
-    for path, media_type, example in response_examples(session, engine):
+    for path, media_type, example in response_examples(connection, engine, graph, public_url):
         content = schema["paths"][path]["get"]["responses"]["200"]["content"]
         content[media_type]["example"] = example
 
 
-def describe_sources(schema: dict[str, Any], session: Session) -> None:
+def add_vocabularies(schema: dict[str, Any], graph: Graph) -> None:
+    """List, on each vocabulary parameter, the terms the database holds."""
+    values: dict[tuple[str, str], list[str]] = {}
+    for resource in RESOURCES:
+        values[(resource.path, "certainty")] = graph.terms(CERTAINTY)
+        if resource.kind_vocabulary is not None:
+            values[(resource.path, "kind")] = graph.terms(resource.kind_vocabulary)
+    values[("/search", "kind")] = list(KINDS)
+    for (path, name), terms in values.items():
+        for parameter in schema["paths"].get(path, {}).get("get", {}).get("parameters", []):
+            if parameter["name"] == name and terms:
+                parameter["schema"] = {
+                    "anyOf": [{"enum": terms, "type": "string"}, {"type": "null"}]
+                }
+
+
+def describe_sources(schema: dict[str, Any], connection: Connection, graph: Graph) -> None:
     """Name each source in the API's description, for attribution."""
-    sources = session.exec(
-        select(Source.slug, Source.title, Source.sha256).order_by(col(Source.slug))
-    ).all()
     listing = "\n".join(
-        f"- *{title}* (`{slug}`, sha256 `{sha256}`)" for slug, title, sha256 in sources
+        f"- *{s.title}* (`{s.slug}`, sha256 `{s.sha256}`)"
+        for s in render_sources(connection, graph)
     )
     schema["info"]["description"] += f"\n**Sources served.**\n\n{listing}\n"
 
 
-def install_openapi(app: FastAPI) -> None:
-    """Serve the document with examples from the database, built once per knowledge revision."""
+def install_openapi(app: FastAPI, public_url: str) -> None:
+    """Serve /openapi.json, built in a worker thread once per knowledge revision."""
     build = app.openapi  # FastAPI's document, with what install_error_handlers adds
     documents: dict[str, dict[str, Any]] = {}
 
     def openapi() -> dict[str, Any]:
-        engine = getattr(app.state, "engine", None)
+        engine: Engine | None = getattr(app.state, "engine", None)
         if engine is None:
             return build()  # not serving yet: no database to take examples from
-        with Session(engine) as session:
-            revision = knowledge_revision(session.connection())
+        with engine.connect() as connection:
+            revision = knowledge_revision(connection)
             if revision not in documents:
+                graph = load_graph(connection)
                 # Built on a copy and kept only once whole: a failure leaves nothing half-made.
                 document = copy.deepcopy(build())
-                add_examples(document, session, engine)
-                describe_sources(document, session)
+                add_examples(document, connection, engine, graph, public_url)
+                add_vocabularies(document, graph)
+                describe_sources(document, connection, graph)
                 documents.clear()
                 documents[revision] = document
             return documents[revision]
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+    @app.get(OPENAPI_URL, include_in_schema=False)
+    async def openapi_document(_request: Request) -> JSONResponse:
+        return JSONResponse(await anyio.to_thread.run_sync(openapi))

@@ -4,22 +4,24 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.knowledge.terms import ItemKind, TestKind, TreatmentKind
-
 
 class Schema(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class CodePublic(Schema):
-    """A terminology code, verified against a public code table."""
+class Code(Schema):
+    """A terminology code, verified against a public code table, and how well it fits."""
 
     system: str = Field(description="Code system URI (FHIR conventions).")
     code: str
     display: str = Field(description="The code's name in its code system.")
+    relation: str = Field(
+        description="How the code's concept relates to this one, as SKOS mappings say it: "
+        "`exact`, `broader` (the code's concept includes this one), `narrower` or `related`."
+    )
 
 
-class EvidencePublic(Schema):
+class Evidence(Schema):
     """A verbatim quote from a source: source text[start:end] == quote."""
 
     source: str = Field(description="Slug of the source the quote is from.")
@@ -28,118 +30,217 @@ class EvidencePublic(Schema):
     end: int = Field(description="Offset just past the quote's last character.")
 
 
-class ItemRef(Schema):
+class Ref(Schema):
     """Another item, by slug and name."""
 
     slug: str
     name: str
 
 
-class ItemPublic(Schema):
-    """Fields every item has."""
+class Statement(Schema):
+    """What one condition's source says of the item, with its certainty and its evidence."""
 
-    slug: str = Field(description="Stable kebab-case identifier.")
-    name: str
-    description: str = Field(description="Short plain-language description.")
-    condition: str = Field(description="Slug of the condition the item belongs to.")
-    codes: list[CodePublic]
-    evidence: list[EvidencePublic]
-
-
-class PartPublic(Schema):
-    """An item served inside another: a guidance section, a body site, a drug."""
-
-    slug: str
-    name: str
-    description: str
-    codes: list[CodePublic]
-    evidence: list[EvidencePublic]
+    condition: Ref = Field(description="The condition whose source makes the statement.")
+    predicate: str = Field(description="What it says, e.g. `has-risk-factor`; see /vocabulary.")
+    certainty: str = Field(
+        description="How sure the source is: `stated`, `possible` (it can happen) or "
+        "`suspected` (alleged, not established); see /vocabulary."
+    )
+    qualifiers: list[str] = Field(description='The source\'s hedges, e.g. "in certain cases".')
+    description: str = Field(description="The statement in plain words, with the same hedge.")
+    evidence: list[Evidence]
 
 
-class CausePublic(ItemPublic):
-    """A type of cause, with its mechanism and the risk factors named under it."""
-
-    mechanism: str
-    risk_factors: list[ItemRef]
+class RiskFactorStatement(Statement):
+    cause_type: Ref | None = Field(description="The type of cause it is named under, if any.")
 
 
-class RiskFactorPublic(ItemPublic):
-    """A condition or exposure named under one or more cause types."""
-
-    cause_types: list[ItemRef]
-
-
-class SymptomPublic(ItemPublic):
-    qualifier: str | None = Field(description='The article\'s hedge, e.g. "in certain cases".')
-
-
-class ComplicationPublic(ItemPublic):
-    qualifier: str | None = Field(description='The article\'s hedge, e.g. "in rare conditions".')
-
-
-class TestPublic(ItemPublic):
-    kind: TestKind
-
-
-class TreatmentPublic(ItemPublic):
-    """A treatment with its kind, aim, indications, cautions and drugs."""
-
-    kind: TreatmentKind
-    aim: str
-    indications: list[str] = Field(description="When the article says the treatment is used.")
+class TreatmentStatement(Statement):
+    aim: str | None
+    indications: list[str] = Field(description="When the source says the treatment is used.")
     cautions: list[str]
-    drugs: list[PartPublic]
 
 
-class PreventionPublic(ItemPublic):
+class PreventionStatement(Statement):
     audience: str | None = Field(description="Whom the measure is for; null means everyone.")
 
 
-class SectionSummary(Schema):
-    """How many items a section of the condition holds, and which."""
-
-    path: str = Field(description="The list endpoint that serves the section.")
-    total: int
-    items: list[ItemRef]
+class DrugStatement(Statement):
+    treatment: Ref = Field(description="The treatment that gives the drug.")
 
 
-class ConditionPublic(Schema):
-    """A condition with its codes, guidance, body sites and a summary of every section."""
+S = TypeVar("S", bound=Statement)
+
+
+class Concept(Schema, Generic[S]):
+    """Fields every concept has: one slug, whichever conditions name it."""
+
+    slug: str = Field(description="Stable kebab-case identifier.")
+    name: str
+    also_called: list[str] = Field(description="Lay names, abbreviations and brand names.")
+    description: str | None = Field(
+        description="What the sources say it is; null where they say nothing of it."
+    )
+    codes: list[Code]
+    conditions: list[Ref] = Field(description="The conditions whose sources name it.")
+    statements: list[S] = Field(description="Every statement naming it, condition by condition.")
+
+
+class Cause(Concept[Statement]):
+    """A type of the condition, named after its cause, with the risk factors named under it."""
+
+    risk_factors: list[Ref]
+
+
+class RiskFactor(Concept[RiskFactorStatement]):
+    """A condition or exposure that can lead to a condition, under the types it is named for."""
+
+    cause_types: list[Ref]
+
+
+class Symptom(Concept[Statement]):
+    """A sign or symptom of a condition."""
+
+
+class Complication(Concept[Statement]):
+    """What a condition can lead to."""
+
+
+class DiagnosticTest(Concept[Statement]):
+    """A test a doctor uses to diagnose a condition."""
+
+    kind: str | None = Field(description="A test kind from /vocabulary, e.g. `blood-test`.")
+
+
+class Treatment(Concept[TreatmentStatement]):
+    """A treatment, with the indications and cautions each source gives, and its drugs."""
+
+    kind: str | None = Field(description="A treatment kind from /vocabulary, e.g. `surgery`.")
+    drugs: list[Ref]
+
+
+class Drug(Concept[DrugStatement]):
+    """A drug, with the treatments that give it."""
+
+    treatments: list[Ref]
+
+
+class Prevention(Concept[PreventionStatement]):
+    """A measure that reduces the risk of a condition, with the people it is for."""
+
+
+class BodySite(Concept[Statement]):
+    """A part of the body where the condition can occur."""
+
+
+class Guidance(Schema):
+    """A section of the source about the condition as a whole."""
 
     slug: str
     name: str
     description: str
-    source: str
-    codes: list[CodePublic]
-    evidence: list[EvidencePublic]
-    guidance: list[PartPublic] = Field(
+    evidence: list[Evidence]
+
+
+class SectionEntry(Schema):
+    """One statement of the condition, summarised: which item, how sure, with which hedges."""
+
+    slug: str
+    name: str
+    certainty: str
+    qualifiers: list[str]
+    cause_type: Ref | None = Field(
+        default=None, description="For a risk factor: the type of cause it is named under."
+    )
+
+
+class Section(Schema):
+    """The condition's statements of one kind: where to list them, how many items, which."""
+
+    path: str = Field(description="The list endpoint that serves the section's items.")
+    total: int = Field(description="How many items that list holds.")
+    statements: list[SectionEntry] = Field(
+        description="One entry per statement: an item named twice (under two cause types) "
+        "appears twice."
+    )
+
+
+class Mention(Schema):
+    """A statement of another condition's source that names this condition."""
+
+    condition: Ref
+    predicate: str
+    certainty: str
+    path: str = Field(description="Where the statement is served, e.g. /risk-factors/{slug}.")
+
+
+class Condition(Schema):
+    """A condition with its definition, codes, guidance, body sites and every section."""
+
+    slug: str
+    name: str
+    also_called: list[str]
+    description: str = Field(description="What the condition's source says it is.")
+    source: str = Field(description="Slug of the condition's source.")
+    codes: list[Code]
+    evidence: list[Evidence] = Field(description="The source's definition, quoted.")
+    guidance: list[Guidance] = Field(
         description="When to see a doctor, how it is diagnosed, how treatment is chosen, ..."
     )
-    body_sites: list[PartPublic] = Field(description="Where else calcium can build up.")
-    sections: dict[str, SectionSummary]
+    body_sites: list[BodySite] = Field(description="Where else in the body it can occur.")
+    sections: dict[str, Section] = Field(
+        description="Every kind of statement, by list: causes, risk_factors, symptoms, ..."
+    )
+    named_by: list[Mention] = Field(description="Other conditions' statements that name it.")
 
 
-class SourcePublic(Schema):
-    """A source text and its fingerprint."""
+class Source(Schema):
+    """A source text, its fingerprint and its attribution, where the seed gives it."""
 
     slug: str
     title: str
     language: str
     sha256: str = Field(description="SHA-256 of the source text's bytes.")
     characters: int = Field(description="Length of the text in Unicode code points.")
+    publisher: str | None
+    url: str | None
+    licence: str | None
+    retrieved: str | None = Field(description="ISO date on which the text was retrieved.")
     conditions: list[str]
 
 
 class SearchHit(Schema):
     """An item that matches a search, with its kind and where to read it."""
 
-    kind: ItemKind
+    kind: str = Field(description="`condition`, or the list the item is served in.")
     slug: str
     name: str
     description: str
-    condition: str
+    conditions: list[str] = Field(description="Slugs of the conditions whose sources name it.")
     path: str
     score: float = Field(description="Higher is better; comparable within one search.")
+
+
+class Term(Schema):
+    """A term of a vocabulary: its slug, a label and what it means."""
+
+    slug: str
+    label: str
+    description: str
+
+
+class PredicateTerm(Term):
+    resource: str = Field(description="The list its objects are served in.")
+    subject: str = Field(description="`condition`, or the list its subjects are served in.")
+
+
+class Vocabulary(Schema):
+    """Every vocabulary the knowledge draws from."""
+
+    predicates: list[PredicateTerm]
+    vocabularies: dict[str, list[Term]] = Field(
+        description="By name: certainty, code-relation, treatment-kind, test-kind, ..."
+    )
 
 
 T = TypeVar("T")
@@ -152,6 +253,50 @@ class Page(Schema, Generic[T]):
     total: int = Field(description="How many items match, across all pages.")
     limit: int
     offset: int
+
+
+class ConditionPage(Page[Condition]):
+    """One page of conditions."""
+
+
+class CausePage(Page[Cause]):
+    """One page of causes."""
+
+
+class RiskFactorPage(Page[RiskFactor]):
+    """One page of risk factors."""
+
+
+class SymptomPage(Page[Symptom]):
+    """One page of symptoms."""
+
+
+class ComplicationPage(Page[Complication]):
+    """One page of complications."""
+
+
+class DiagnosticTestPage(Page[DiagnosticTest]):
+    """One page of diagnostic tests."""
+
+
+class TreatmentPage(Page[Treatment]):
+    """One page of treatments."""
+
+
+class DrugPage(Page[Drug]):
+    """One page of drugs."""
+
+
+class PreventionPage(Page[Prevention]):
+    """One page of prevention measures."""
+
+
+class SourcePage(Page[Source]):
+    """One page of sources."""
+
+
+class SearchPage(Page[SearchHit]):
+    """One page of search hits, best first."""
 
 
 class ParameterError(Schema):

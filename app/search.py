@@ -1,12 +1,14 @@
-"""Search across every kind of item on the database's full-text index, best matches first.
+"""Search across every concept with a URL on the database's full-text index, best matches first.
 
-Migration 0003 builds the index: an FTS5 table ranked by bm25 on SQLite, a tsvector column with a
-GIN index ranked by ts_rank on PostgreSQL. Both read the same words (runs of letters and digits,
-lower-cased) and match every term as a word prefix, so both find the same items; a term in a name
-counts more than one in a description, which counts more than one in the details or a quote.
+Migration 0005 builds the index over the search documents (app/search_index.py): an FTS5 table
+ranked by bm25 on SQLite, a weighted tsvector with a GIN index ranked by ts_rank on PostgreSQL.
+Both read the same words (runs of letters and digits, lower-cased) and match every term as a
+word prefix, so both find the same items; a term in a name or an alias counts more than one in
+a description, which counts more than one in the details or a quote.
 """
 
 import re
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,32 +17,33 @@ from sqlalchemy import (
     REAL,
     ColumnClause,
     ColumnElement,
+    Connection,
     FromClause,
     Integer,
-    Table,
     cast,
     column,
     func,
-    table,
+    select,
 )
 from sqlalchemy import literal_column as sql_name
+from sqlalchemy import table as sql_table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.expression import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
-from sqlmodel import Session, col, select
 
-from app.catalog import RESOURCES, require_condition
-from app.knowledge.terms import ItemKind
-from app.models import SearchDocument
-from app.schemas import Page, SearchHit
+from app.graph import Graph
+from app.models import SearchCondition, SearchDocument, table
+from app.schemas import SearchHit, SearchPage
+from app.search_index import CONDITION_KIND
 
-PATHS = {ItemKind.CONDITION: "/conditions", **{r.kind: r.path for r in RESOURCES}}
-# How much a term found in the name, the description, the details and the quotes weighs.
-WEIGHTS = (3.0, 2.0, 1.0, 1.0)
+# How much a term found in the name, the aliases, the description, the details and the quotes
+# weighs.
+WEIGHTS = (3.0, 3.0, 2.0, 1.0, 1.0)
 MAX_TERMS = 10
 
-DOCUMENTS: Table = SearchDocument.__table__  # type: ignore[attr-defined]
-SEARCH_INDEX = table("search_index", column("rowid", Integer))
+DOCUMENTS = table(SearchDocument)
+MEMBERSHIP = table(SearchCondition)
+SEARCH_INDEX = sql_table("search_index", column("rowid", Integer))
 
 
 def terms_of(q: str) -> list[str]:
@@ -69,10 +72,10 @@ class Match:
     id: ColumnElement[int]
     found: ColumnElement[bool]
     score: ColumnElement[float]
-    filter_on: Callable[[ColumnElement[str]], ColumnElement[str]]
+    filter_on: Callable[[ColumnElement[Any]], ColumnElement[Any]]
 
 
-def _filter_after_matching(column: ColumnElement[str]) -> ColumnElement[str]:
+def _filter_after_matching(column: ColumnElement[Any]) -> ColumnElement[Any]:
     # "+column" keeps SQLite from walking a condition's documents by their index and testing
     # each against the full-text index, which is far slower than filtering the matches.
     return UnaryExpression(column, operator=custom_op("+"))
@@ -95,9 +98,11 @@ def _postgresql_match(terms: list[str]) -> Match:
     vector: ColumnClause[Any] = sql_name("search_document.search_vector")
     query = func.to_tsquery(sql_name("'simple'::regconfig"), tsquery(terms))
     # ts_rank takes the weights of labels D, C, B, A: quotes are D, details C, descriptions B,
-    # names A.
+    # names and aliases A.
     labels = cast(
-        postgresql.array([w / WEIGHTS[0] for w in reversed(WEIGHTS)]),
+        postgresql.array(
+            [w / WEIGHTS[0] for w in (WEIGHTS[4], WEIGHTS[3], WEIGHTS[2], WEIGHTS[0])]
+        ),
         postgresql.ARRAY(REAL),
     )
     return Match(
@@ -119,29 +124,36 @@ MATCHERS: dict[str, Callable[[list[str]], Match]] = {
 
 
 def search(
-    session: Session,
+    connection: Connection,
+    graph: Graph,
     q: str,
     *,
     limit: int,
     offset: int,
-    kind: ItemKind | None = None,
+    kind: str | None = None,
     condition: str | None = None,
-) -> Page[SearchHit]:
-    """One page of the items that hold every word of `q`, best first; ties in loading order."""
+) -> SearchPage:
+    """One page of the items that hold every word of `q`, best first; ties in document order."""
+    if condition is not None:
+        graph.require_condition(condition)
     terms = terms_of(q)
     if not terms:
         # Punctuation alone is plain text too, and no item's words match it.
-        return Page[SearchHit](items=[], total=0, limit=limit, offset=offset)
-    match = MATCHERS[session.get_bind().dialect.name](terms)
+        return SearchPage(items=[], total=0, limit=limit, offset=offset)
+    match = MATCHERS[connection.dialect.name](terms)
     filters = []
+    source = match.index
     if kind is not None:
-        filters.append(match.filter_on(DOCUMENTS.c.kind) == kind.value)
+        source = match.documents
+        filters.append(match.filter_on(DOCUMENTS.c.kind) == kind)
     if condition is not None:
-        require_condition(session, condition)
-        filters.append(match.filter_on(DOCUMENTS.c.condition_slug) == condition)
-    source = match.documents if filters else match.index
+        source = match.documents
+        members = select(MEMBERSHIP.c.document_id).where(MEMBERSHIP.c.condition_slug == condition)
+        filters.append(match.filter_on(DOCUMENTS.c.id).in_(members))
     criteria = [match.found, *filters]
-    total = session.exec(select(func.count()).select_from(source).where(*criteria)).one()
+    total = connection.execute(
+        select(func.count()).select_from(source).where(*criteria)
+    ).scalar_one()
     # Rank the matches, then read only the documents of the page.
     score = match.score.label("score")
     hits = (
@@ -153,23 +165,32 @@ def search(
         .offset(offset)
         .subquery("hit")
     )
-    rows = session.exec(
-        select(SearchDocument, hits.c.score)
-        .join(hits, col(SearchDocument.id) == hits.c.id)
+    rows = connection.execute(
+        select(DOCUMENTS, hits.c.score)
+        .join(hits, DOCUMENTS.c.id == hits.c.id)
         .order_by(hits.c.score.desc(), hits.c.id)
     ).all()
-    return Page[SearchHit](
+    conditions: dict[int, list[str]] = defaultdict(list)
+    for member in connection.execute(
+        select(MEMBERSHIP)
+        .where(MEMBERSHIP.c.document_id.in_([row.id for row in rows]))
+        .order_by(MEMBERSHIP.c.condition_slug)
+    ):
+        conditions[member.document_id].append(member.condition_slug)
+    return SearchPage(
         items=[
             SearchHit(
-                kind=ItemKind(doc.kind),
-                slug=doc.slug,
-                name=doc.name,
-                description=doc.description,
-                condition=doc.condition_slug,
-                path=f"{PATHS[ItemKind(doc.kind)]}/{doc.slug}",
-                score=float(hit_score),
+                kind=row.kind,
+                slug=row.slug,
+                name=row.name,
+                description=row.description,
+                conditions=conditions[row.id],
+                path=f"/conditions/{row.slug}"
+                if row.kind == CONDITION_KIND
+                else f"/{row.kind}/{row.slug}",
+                score=float(row.score),
             )
-            for doc, hit_score in rows
+            for row in rows
         ],
         total=total,
         limit=limit,

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, inspect, select
+from sqlalchemy import Connection, delete, insert, inspect, select
 
 from app.knowledge.lists import CONCEPT_LISTS
 from app.models import (
@@ -23,18 +23,13 @@ from app.models import (
     Predicate,
     SearchCondition,
     SearchDocument,
-    SQLModel,
     Statement,
+    table,
 )
 
 CONDITION_KIND = "condition"
 # Kinds a search hit can have, in the order a concept listed in several takes the first of.
 KINDS = (CONDITION_KIND, *CONCEPT_LISTS)
-
-
-def _table(model: type[SQLModel]) -> Table:
-    table: Table = model.__table__  # type: ignore[attr-defined]
-    return table
 
 
 def has_search_documents(connection: Connection) -> bool:
@@ -48,16 +43,16 @@ def has_search_documents(connection: Connection) -> bool:
 
 def rebuild_search_documents(connection: Connection) -> int:
     """Replace every search document with one built from the knowledge tables; return the count."""
-    connection.execute(delete(_table(SearchCondition)))
-    connection.execute(delete(_table(SearchDocument)))
+    connection.execute(delete(table(SearchCondition)))
+    connection.execute(delete(table(SearchDocument)))
     documents = list(build_documents(connection))
     if documents:
         connection.execute(
-            insert(_table(SearchDocument)),
+            insert(table(SearchDocument)),
             [{k: v for k, v in doc.items() if k != "conditions"} for doc in documents],
         )
         connection.execute(
-            insert(_table(SearchCondition)),
+            insert(table(SearchCondition)),
             [
                 {"document_id": doc["id"], "condition_slug": condition}
                 for doc in documents
@@ -69,14 +64,14 @@ def rebuild_search_documents(connection: Connection) -> int:
 
 def build_documents(connection: Connection) -> Iterable[dict[str, Any]]:
     """The search documents the knowledge tables call for, with ids in a stable order."""
-    concept, statement, evidence = _table(Concept), _table(Statement), _table(Evidence)
-    predicate = _table(Predicate)
+    concept, statement, evidence = table(Concept), table(Statement), table(Evidence)
+    predicate = table(Predicate)
     resources = {
         row.slug: row.resource
         for row in connection.execute(select(predicate.c.slug, predicate.c.resource))
     }
     conditions = {
-        row.slug: row for row in connection.execute(select(_table(Condition)).order_by("slug"))
+        row.slug: row for row in connection.execute(select(table(Condition)).order_by("slug"))
     }
     quotes: dict[str, list[str]] = defaultdict(list)
     for row in connection.execute(
@@ -101,7 +96,7 @@ def build_documents(connection: Connection) -> Iterable[dict[str, Any]]:
             *(text for text in (row.aim, row.audience) if text),
         ]
         said[row.object_slug] += quotes[row.id]
-    guidance = _table(Guidance)
+    guidance = table(Guidance)
     for g in connection.execute(select(guidance).order_by(guidance.c.position)):
         details[g.condition_slug].append(f"{g.name}: {g.description}")
         said[g.condition_slug] += quotes[f"{g.condition_slug}/guidance/{g.slug}"]

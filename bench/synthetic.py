@@ -1,12 +1,13 @@
 """Synthetic conditions for measuring at scale: a separate database, for the benchmark only.
 
 The database is built by the real migrations (so it holds calcinosis cutis and every index,
-trigger or search table a migration maintains), then synthetic conditions are written through
-`insert_knowledge`, exactly as a data migration writes a seed. Each synthetic condition has the
-shape of the real one (62 items) and its own source text made of invented words, with a few
-real medical words mixed in at the rate of any other word, so that a search for "kidney" finds
-some synthetic items too, as it would in a real library of conditions. Nothing here is served
-by the product: the synthetic items carry no codes and their text says nothing.
+trigger or search table a migration maintains), then synthetic conditions are written the way
+a data revision writes a seed (their rows from `knowledge_rows`, then the search documents
+rebuilt). Each synthetic condition has the shape of the real one (its concepts and statements)
+and its own source text made of invented words, with a few real medical words mixed in at the
+rate of any other word, so that a search for "kidney" finds some synthetic items too, as it
+would in a real library of conditions. Nothing here is served by the product: the synthetic
+concepts carry no codes and their text says nothing.
 
     python -m bench.synthetic data/bench/synthetic.db --conditions 1000
 """
@@ -21,22 +22,26 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from app.config import ROOT
-from app.knowledge import TABLE_ORDER, Knowledge, insert_knowledge
-from app.knowledge.loader import KnowledgeSeed
+from app.config import ROOT, SEED_DIR
+from app.knowledge import Knowledge, knowledge_rows, load_knowledge
+from app.knowledge.formats import KnowledgeSeed, StatementSeed
+from app.knowledge.loader import Quote, Seed, statement_id
+from app.knowledge.revisions import apply_changes
+from app.search_index import rebuild_search_documents
+from migrations.frozen import TableChanges
 
-# How many items of each section a condition has: the real seed's shape.
+# How many statements of each predicate a condition makes: the real seed's shape.
 SHAPE = {
-    "guidance": 4,
-    "body_sites": 5,
-    "symptoms": 4,
-    "complications": 2,
-    "cause_types": 5,
-    "risk_factors": 19,
-    "tests": 7,
-    "treatments": 5,
-    "prevention": 5,
+    "occurs-in": 5,
+    "has-symptom": 4,
+    "has-complication": 2,
+    "has-cause-type": 5,
+    "has-risk-factor": 19,
+    "diagnosed-by": 7,
+    "treated-by": 5,
+    "prevented-by": 5,
 }
+GUIDANCE = 4
 MEDICAL_WORDS = [
     "kidney",
     "skin",
@@ -87,63 +92,96 @@ class Writer:
         self.rng, self.words, self.index = rng, words, index
         self.text = ""
         self.count = 0
+        self.evidence: dict[str, list[Quote]] = {}
 
     def phrase(self, low: int, high: int) -> str:
         return " ".join(self.rng.choice(self.words) for _ in range(self.rng.randint(low, high)))
 
-    def quote(self) -> dict[str, Any]:
-        sentence = self.phrase(10, 20).capitalize() + "."
-        start = len(self.text)
-        self.text += sentence + " "
-        return {"quote": sentence, "start": start, "end": start + len(sentence)}
+    def quotes(self) -> list[Quote]:
+        placed = []
+        for _ in range(self.rng.randint(1, 2)):
+            sentence = self.phrase(10, 20).capitalize() + "."
+            start = len(self.text)
+            self.text += sentence + " "
+            placed.append(Quote(sentence, start, start + len(sentence)))
+        return placed
 
-    def item(self, **extra: Any) -> dict[str, Any]:
+    def concept(self, **extra: Any) -> dict[str, Any]:
         self.count += 1
         name = self.phrase(2, 3).capitalize()
         slug = f"{name.lower().replace(' ', '-')}-s{self.index:04d}-{self.count}"
-        return {
-            "slug": slug,
-            "name": name,
+        return {"slug": slug, "name": name, "description": self.phrase(8, 14) + ".", **extra}
+
+    def statement(
+        self, condition: str, predicate: str, target: str, **extra: Any
+    ) -> dict[str, Any]:
+        quotes = self.quotes()
+        found = {
+            "predicate": predicate,
+            "object": target,
+            "certainty": self.rng.choice(("stated", "possible", "suspected")),
             "description": self.phrase(8, 14).capitalize() + ".",
-            "evidence": [self.quote() for _ in range(self.rng.randint(1, 2))],
+            "evidence": [q.quote for q in quotes],
             **extra,
         }
+        self.evidence[statement_id(condition, StatementSeed.model_validate(found))] = quotes
+        return found
 
-    def knowledge(self) -> Knowledge:
-        n = SHAPE
-        causes = [self.item(mechanism=self.phrase(6, 10)) for _ in range(n["cause_types"])]
-        cause_slugs = [cause["slug"] for cause in causes]
-        seed = {
-            "condition": self.item(),
-            "guidance": [self.item() for _ in range(n["guidance"])],
-            "body_sites": [self.item() for _ in range(n["body_sites"])],
-            "symptoms": [self.item() for _ in range(n["symptoms"])],
-            "complications": [self.item() for _ in range(n["complications"])],
-            "cause_types": causes,
-            "risk_factors": [
-                self.item(cause_types=self.rng.sample(cause_slugs, self.rng.randint(1, 2)))
-                for _ in range(n["risk_factors"])
-            ],
-            "tests": [self.item(kind=self.rng.choice(TEST_KINDS)) for _ in range(n["tests"])],
-            "treatments": [
-                self.item(
-                    kind=self.rng.choice(TREATMENT_KINDS),
-                    aim=self.phrase(6, 10),
-                    indications=[self.phrase(2, 4)],
-                    drugs=[self.item()],
-                )
-                for _ in range(n["treatments"])
-            ],
-            "prevention": [self.item(audience=self.phrase(3, 6)) for _ in range(n["prevention"])],
-        }
-        seed["source"] = {
-            "slug": f"synthetic-source-{self.index:04d}",
-            "title": f"Synthetic source {self.index}",
-            "file": "source.txt",
-            "sha256": "0" * 64,  # never read from a file: the text is built here
-            "language": "en",
-        }
-        return Knowledge(seed=KnowledgeSeed.model_validate(seed), text=self.text)
+    def seed(self) -> Seed:
+        slug = f"synthetic-condition-{self.index:04d}"
+        definition = self.quotes()
+        self.evidence[f"{slug}/definition"] = definition
+        guidance = []
+        for _ in range(GUIDANCE):
+            part = self.concept()
+            quotes = self.quotes()
+            self.evidence[f"{slug}/guidance/{part['slug']}"] = quotes
+            guidance.append({**part, "evidence": [q.quote for q in quotes]})
+        concepts: list[dict[str, Any]] = []
+        statements: list[dict[str, Any]] = []
+        causes: list[str] = []
+        for predicate, count in SHAPE.items():
+            for _ in range(count):
+                kind = {"diagnosed-by": TEST_KINDS, "treated-by": TREATMENT_KINDS}.get(predicate)
+                concept = self.concept(**({"kind": self.rng.choice(kind)} if kind else {}))
+                concepts.append(concept)
+                extra: dict[str, Any] = {}
+                if predicate == "has-risk-factor":
+                    extra["cause_type"] = self.rng.choice(causes)
+                if predicate == "treated-by":
+                    extra |= {"aim": self.phrase(6, 10), "indications": [self.phrase(2, 4)]}
+                if predicate == "prevented-by":
+                    extra["audience"] = self.phrase(3, 6)
+                statements.append(self.statement(slug, predicate, concept["slug"], **extra))
+                if predicate == "has-cause-type":
+                    causes.append(concept["slug"])
+                if predicate == "treated-by":
+                    drug = self.concept()
+                    concepts.append(drug)
+                    statements.append(
+                        self.statement(slug, "includes-drug", drug["slug"], subject=concept["slug"])
+                    )
+        data = KnowledgeSeed.model_validate(
+            {
+                "source": {
+                    "slug": f"synthetic-source-{self.index:04d}",
+                    "title": f"Synthetic source {self.index}",
+                    "file": "source.txt",
+                    "sha256": "0" * 64,  # never read from a file: the text is built here
+                    "language": "en",
+                },
+                "condition": {
+                    "slug": slug,
+                    "name": self.phrase(2, 3).capitalize(),
+                    "description": self.phrase(8, 14) + ".",
+                    "evidence": [q.quote for q in definition],
+                },
+                "guidance": guidance,
+                "concepts": concepts,
+                "statements": statements,
+            }
+        )
+        return Seed(slug, Path(slug) / "knowledge.toml", data, self.text, self.evidence)
 
 
 def migrate(path: Path) -> str:
@@ -156,18 +194,23 @@ def migrate(path: Path) -> str:
 
 
 def generate(path: Path, conditions: int, seed: int = 1) -> None:
-    """A database with calcinosis cutis and `conditions - 1` synthetic conditions."""
+    """A database with the real seeds and `conditions - 1` synthetic conditions."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     url = migrate(path)
     rng = random.Random(seed)
     words = vocabulary(rng)
+    real = load_knowledge(SEED_DIR)
+    synthetic = Knowledge(
+        real.vocabulary, real.terms, [Writer(rng, words, i).seed() for i in range(1, conditions)]
+    )
+    rows = knowledge_rows(synthetic)
+    shared = {"vocabulary_term", "predicate"}  # written by the real migrations already
+    changes = [TableChanges(name, insert=rows[name]) for name in rows if name not in shared]
     engine = sa.create_engine(url)
     with engine.begin() as connection:
-        metadata = sa.MetaData()
-        metadata.reflect(connection, only=TABLE_ORDER)
-        for index in range(1, conditions):
-            insert_knowledge(connection, metadata.tables, Writer(rng, words, index).knowledge())
+        apply_changes(connection, changes)
+        rebuild_search_documents(connection)
     engine.dispose()
 
 

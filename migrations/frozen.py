@@ -85,9 +85,11 @@ def dump_changes(revision: str, tables: list[TableChanges]) -> bytes:
     return f'{{"revision": {json.dumps(revision)}, "tables": [\n{body}\n]}}\n'.encode()
 
 
-def read_changes(name: str, sha256: str, shapes: Mapping[str, Shape]) -> list[TableChanges]:
+def read_changes(
+    name: str, sha256: str, shapes: Mapping[str, Shape], data_dir: Path = DATA_DIR
+) -> list[TableChanges]:
     """The rows file `name` in migrations/data, checked against its hash and the shapes."""
-    path = DATA_DIR / name
+    path = data_dir / name
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     if digest != sha256:

@@ -1,11 +1,17 @@
 """Every test runs against a database built by the real migrations, served by a real uvicorn
 server on loopback and called through httpx.
 
+The database holds the project's seeds and, beside them, the test-only seeds in tests/seeds/
+(a fictional condition that names some of the same concepts), written the way a data revision
+writes them: so every test sees more than one condition, and none may assume there is one.
+Expected counts, slugs and quotes come from the seeds (the `knowledge` fixture).
+
 The API tests run once on SQLite (a temporary file) and once more on PostgreSQL (a database
 created for the session and dropped after it) when a server is reachable at TEST_POSTGRES_URL,
 by default the local one. When TEST_POSTGRES_URL is set, an unreachable server is an error.
 """
 
+import shutil
 import socket
 import threading
 import time
@@ -25,8 +31,13 @@ from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from app.config import ROOT, Settings
+from app.config import ROOT, SEED_DIR, Settings
+from app.knowledge import Knowledge, knowledge_rows, load_knowledge
+from app.knowledge.revisions import apply_changes, changes_between, database_state
 from app.main import create_app
+from app.search_index import rebuild_search_documents
+
+TEST_SEEDS = Path(__file__).resolve().parent / "seeds"
 
 
 class PostgresTestSettings(BaseSettings):
@@ -142,19 +153,56 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
+def all_seeds(folder: Path) -> Path:
+    """A seed folder holding the project's seeds and the test-only ones."""
+    shutil.copytree(SEED_DIR, folder, dirs_exist_ok=True)
+    for seed in TEST_SEEDS.iterdir():
+        shutil.copytree(seed, folder / seed.name)
+    return folder
+
+
 @pytest.fixture(scope="session")
-def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A SQLite file migrated to head."""
+def seed_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return all_seeds(tmp_path_factory.mktemp("seeds"))
+
+
+@pytest.fixture(scope="session")
+def knowledge(seed_dir: Path) -> Knowledge:
+    """Everything the test database holds, as the seeds say it."""
+    return load_knowledge(seed_dir)
+
+
+def add_test_seeds(url: str, knowledge: Knowledge) -> None:
+    """Write the test-only seeds into a database at head, as their data revision would."""
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.begin() as connection:
+            changes = changes_between(database_state(connection), knowledge_rows(knowledge))
+            assert not any(c.update or c.delete for c in changes), (
+                "the project's seeds say something no migration writes: run "
+                "`python -m app.knowledge migration SLUG`"
+            )
+            apply_changes(connection, changes)
+            rebuild_search_documents(connection)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory, knowledge: Knowledge) -> Iterator[str]:
+    """A SQLite file migrated to head, with the test-only seeds."""
     with empty_database("sqlite", tmp_path_factory.mktemp("db")) as url:
         command.upgrade(alembic_config(url), "head")
+        add_test_seeds(url, knowledge)
         yield url
 
 
 @pytest.fixture(scope="session")
-def postgresql_url() -> Iterator[str]:
-    """A PostgreSQL database migrated to head, dropped at the end of the session."""
+def postgresql_url(knowledge: Knowledge) -> Iterator[str]:
+    """A PostgreSQL database migrated to head, with the test-only seeds; dropped at the end."""
     with postgres_database() as url:
         command.upgrade(alembic_config(url), "head")
+        add_test_seeds(url, knowledge)
         yield url
 
 

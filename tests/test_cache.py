@@ -99,7 +99,7 @@ class TestGzip:
     def test_no_gzip_for_a_client_that_refuses_it(self, client: httpx.Client) -> None:
         response = client.get("/treatments", headers={"Accept-Encoding": "gzip;q=0, identity"})
         assert "content-encoding" not in response.headers
-        assert json.loads(response.content)["total"] == 5
+        assert json.loads(response.content) == client.get("/treatments", headers=IDENTITY).json()
 
     def test_a_small_answer_is_not_gzipped(self, client: httpx.Client) -> None:
         response = client.get("/treatments?limit=1&offset=100", headers={"Accept-Encoding": "gzip"})

@@ -2,19 +2,21 @@
 
 import httpx
 
+from app.config import Settings
+
 JSON_LD = "application/ld+json"
 
 
 def test_a_forged_host_does_not_reach_other_clients(client: httpx.Client) -> None:
-    # JSON-LD node ids are links built from the Host the client sent.
-    forged = client.get(
-        "/conditions/calcinosis-cutis", headers={"Accept": JSON_LD, "Host": "evil.example"}
-    )
+    # JSON-LD node ids are links to this deployment: from its settings, never from the Host.
+    condition = client.get("/conditions").json()["items"][0]["slug"]
+    path = f"/conditions/{condition}"
+    forged = client.get(path, headers={"Accept": JSON_LD, "Host": "evil.example"})
     assert forged.status_code == 200
-    honest = client.get("/conditions/calcinosis-cutis", headers={"Accept": JSON_LD})
+    assert "evil.example" not in forged.text
+    honest = client.get(path, headers={"Accept": JSON_LD})
     assert honest.status_code == 200
-    assert "evil.example" not in honest.text
-    assert honest.json()["@id"].startswith(str(client.base_url))
+    assert honest.json()["@id"] == f"{Settings().public_url}{path}"
 
 
 def test_a_partial_answer_is_not_kept(client: httpx.Client) -> None:

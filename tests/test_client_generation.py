@@ -55,14 +55,16 @@ class TestGeneratedClient:
         list_causes = module("api.causes.list_causes")
         with module("client").Client(base_url=server.url) as api:
             page = list_causes.sync(client=api, limit=100)
-        assert isinstance(page, models.PageCausePublic)
-        assert all(isinstance(cause, models.CausePublic) for cause in page.items)
+        assert isinstance(page, models.CausePage)
+        assert all(isinstance(cause, models.Cause) for cause in page.items)
         expected = client.get("/causes", params={"limit": 100}).json()
         assert [cause.slug for cause in page.items] == [c["slug"] for c in expected["items"]]
-        assert page.total == expected["total"] == 5
+        assert page.total == expected["total"]
         risk_factors = page.items[0].risk_factors
         assert risk_factors
-        assert all(isinstance(ref, models.ItemRef) for ref in risk_factors)
+        assert all(isinstance(ref, models.Ref) for ref in risk_factors)
+        statements = [s for cause in page.items for s in cause.statements]
+        assert all(isinstance(s.evidence[0], models.Evidence) for s in statements)
 
     def test_lists_treatments_as_typed_models(
         self, generated: str, server: LiveServer, client: httpx.Client
@@ -70,16 +72,31 @@ class TestGeneratedClient:
         models = module("models")
         list_treatments = module("api.treatments.list_treatments")
         with module("client").Client(base_url=server.url) as api:
-            page = list_treatments.sync(client=api, kind=models.TreatmentKind.MEDICATION)
-        assert isinstance(page, models.PageTreatmentPublic)
+            page = list_treatments.sync(client=api, kind="medication")
+        assert isinstance(page, models.TreatmentPage)
         assert [t.slug for t in page.items] == [
             t["slug"] for t in client.get("/treatments?kind=medication").json()["items"]
         ]
+        assert all(t.kind == "medication" for t in page.items)
+        statements = [s for t in page.items for s in t.statements]
+        assert all(isinstance(s, models.TreatmentStatement) for s in statements)
+        assert all(isinstance(s.indications, list) for s in statements)
         drugs = [drug for treatment in page.items for drug in treatment.drugs]
-        assert all(isinstance(drug, models.PartPublic) for drug in drugs)
+        assert all(isinstance(drug, models.Ref) for drug in drugs)
         assert "Warfarin" in [drug.name for drug in drugs]
-        assert all(isinstance(t.kind, models.TreatmentKind) for t in page.items)
-        assert all(isinstance(code, models.CodePublic) for d in drugs for code in d.codes)
+
+    def test_lists_drugs_with_codes_and_their_relation(
+        self, generated: str, server: LiveServer
+    ) -> None:
+        models = module("models")
+        list_drugs = module("api.drugs.list_drugs")
+        with module("client").Client(base_url=server.url) as api:
+            page = list_drugs.sync(client=api, limit=100)
+        assert isinstance(page, models.DrugPage)
+        codes = [code for drug in page.items for code in drug.codes]
+        assert codes
+        assert all(isinstance(code, models.Code) for code in codes)
+        assert {code.relation for code in codes} <= {"exact", "broader", "narrower", "related"}
 
     def test_errors_parse_as_problems(self, generated: str, server: LiveServer) -> None:
         models = module("models")

@@ -75,7 +75,8 @@ class TestInvalidParameter:
             ("/search?q=" + "x" * 201, "q", "at most 200 characters"),
             ("/search?q=a%00b", "q", "NUL"),
             ("/search?q=%FF", "q", "UTF-8"),
-            ("/tests?kind=scan", "kind", "Input should be"),
+            ("/tests?kind=scan", "kind", "must be one of: "),
+            ("/risk-factors?certainty=sure", "certainty", "must be one of: "),
         ],
     )
     def test_says_which_parameter_and_why(

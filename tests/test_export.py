@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.test_meta import LIST_PATHS, migration_head
+from tests.test_meta import migration_head
 
-# JSON export section -> item kind, for every list endpoint.
+# JSON export section (and /meta count) -> NDJSON item kind, for every list endpoint.
 SECTIONS = {
     "sources": "source",
     "conditions": "condition",
@@ -20,8 +20,10 @@ SECTIONS = {
     "complications": "complication",
     "tests": "test",
     "treatments": "treatment",
+    "drugs": "drug",
     "prevention": "prevention",
 }
+LIST_PATHS = {kind: "/" + section.replace("_", "-") for section, kind in SECTIONS.items()}
 
 
 def listed(client: httpx.Client, path: str) -> list[dict[str, Any]]:
@@ -107,7 +109,8 @@ class TestNdjsonExport:
         counts: dict[str, int] = defaultdict(int)
         for line in lines[1:]:
             counts[line["kind"]] += 1
-        assert dict(counts) == client.get("/meta").json()["counts"]
+        meta = client.get("/meta").json()["counts"]
+        assert dict(counts) == {kind: meta[section] for section, kind in SECTIONS.items()}
 
 
 class TestStreaming:

@@ -70,7 +70,7 @@ class TestConditionAsJsonLd:
         self, document: dict[str, Any], client: httpx.Client
     ) -> None:
         therapies = {node["name"]: node for node in document["possibleTreatment"]}
-        for treatment in client.get("/treatments").json()["items"]:
+        for treatment in client.get("/treatments", params={"condition": SLUG}).json()["items"]:
             drugs = therapies[treatment["name"]].get("drug", [])
             assert [drug["name"] for drug in drugs] == [d["name"] for d in treatment["drugs"]]
             assert all(drug["@type"] == "Drug" for drug in drugs)

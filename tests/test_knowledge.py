@@ -1,149 +1,258 @@
-"""The seed loader: it accepts the curated seed and refuses, by name, anything it cannot verify."""
+"""The seed loader: it accepts the curated seeds, and refuses by file and item what it cannot check.
+
+Each refusal is made the way a careless curator would make it, in a copy of every seed, and
+the loader must name the file, the item and the fix, and report every problem at once.
+"""
 
 import hashlib
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from app.config import SEED_DIR
-from app.knowledge import SeedError, load_seed, table_rows
-from app.knowledge.terms import ItemKind
+from app.knowledge import SeedError, knowledge_rows, load_knowledge
+from app.knowledge.quotes import closest_passage, locate
+from tests.conftest import all_seeds
 
-SEED = SEED_DIR / "calcinosis-cutis"
 ARTICLE_SHA256 = "e7eafe3d0a22f040dc861e58c5076fe8ecce78dbacef5009a6082075bd1e6cc1"
+TEST_SEED = "glimmerfold-syndrome"
+SILVER_FOLDS = "The main sign of glimmerfold syndrome is silver-colored folds on the skin."
 
 
 @pytest.fixture
-def seed_copy(tmp_path: Path) -> Path:
-    folder = tmp_path / "calcinosis-cutis"
-    shutil.copytree(SEED, folder)
-    shutil.copy(SEED_DIR / "codes.md", tmp_path / "codes.md")
-    return folder
+def seeds(tmp_path: Path) -> Path:
+    return all_seeds(tmp_path / "seed")
 
 
-def edit(folder: Path, old: str, new: str, count: int = 1) -> None:
-    """Change the knowledge file as a careless curator might."""
-    path = folder / "knowledge.toml"
+def edit(path: Path, old: str, new: str) -> None:
+    """Change a curated file as a careless curator might."""
     text = path.read_text(encoding="utf-8")
-    assert old in text, f"test setup: {old!r} is not in the seed"
-    path.write_text(text.replace(old, new, count), encoding="utf-8")
+    assert old in text, f"test setup: {old!r} is not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def refusal(folder: Path) -> SeedError:
+def refusal(seeds: Path) -> str:
     with pytest.raises(SeedError) as caught:
-        load_seed(folder)
-    return caught.value
+        load_knowledge(seeds)
+    return str(caught.value)
 
 
-class TestCuratedSeed:
-    def test_source_is_the_article_byte_for_byte(self) -> None:
-        assert hashlib.sha256((SEED / "source.txt").read_bytes()).hexdigest() == ARTICLE_SHA256
+def knowledge_file(seeds: Path, name: str = TEST_SEED) -> Path:
+    return seeds / name / "knowledge.toml"
 
-    def test_every_quote_is_verbatim_at_its_offsets(self) -> None:
-        knowledge = load_seed(SEED)
-        for _kind, item in knowledge.items():
-            assert item.evidence, item.slug
-            for quote in item.evidence:
-                assert knowledge.text[quote.start : quote.end] == quote.quote
 
-    def test_quotes_are_statements_not_bare_names(self) -> None:
-        # A quote states the fact ("Causes include ..."), so it is longer than the name alone.
-        knowledge = load_seed(SEED)
-        for _kind, item in knowledge.items():
-            for quote in item.evidence:
-                assert len(quote.quote) > len(item.name), (item.slug, quote.quote)
+class TestCuratedSeeds:
+    def test_the_project_seeds_load(self) -> None:
+        knowledge = load_knowledge(SEED_DIR)
+        assert knowledge.seeds
 
-    def test_rows_cover_every_item_once(self) -> None:
-        knowledge = load_seed(SEED)
-        rows = table_rows(knowledge)
-        kinds = [kind for kind, _ in knowledge.items()]
-        assert len(rows["risk_factor"]) == kinds.count(ItemKind.RISK_FACTOR) == 19
-        assert len(rows["drug"]) == kinds.count(ItemKind.DRUG) == 5
-        assert {row["item_slug"] for row in rows["evidence"]} >= {
-            item.slug for _, item in knowledge.items()
-        }
+    def test_the_article_is_served_byte_for_byte(self) -> None:
+        knowledge = load_knowledge(SEED_DIR)
+        sources = [seed.path.parent / seed.data.source.file for seed in knowledge.seeds]
+        assert ARTICLE_SHA256 in {hashlib.sha256(p.read_bytes()).hexdigest() for p in sources}
+
+    def test_every_quote_is_placed_at_its_offsets(self, seeds: Path) -> None:
+        knowledge = load_knowledge(seeds)
+        for seed in knowledge.seeds:
+            for quotes in seed.evidence.values():
+                assert quotes
+                for quote in quotes:
+                    assert seed.text[quote.start : quote.end] == quote.quote
+
+    def test_every_statement_and_claim_has_evidence(self, seeds: Path) -> None:
+        rows = knowledge_rows(load_knowledge(seeds))
+        claims = {row["claim"] for row in rows["evidence"]}
+        assert {row["id"] for row in rows["statement"]} <= claims
+        assert {f"{row['slug']}/definition" for row in rows["condition"]} <= claims
+
+    def test_a_superseded_seed_is_not_read(self) -> None:
+        knowledge = load_knowledge(SEED_DIR)
+        superseded = {s.data.supersedes for s in knowledge.seeds if s.data.supersedes}
+        assert superseded
+        assert not {seed.name for seed in knowledge.seeds} & superseded
+
+
+class TestQuotes:
+    def test_a_missing_quote_gets_the_closest_passage(self, seeds: Path) -> None:
+        edit(
+            knowledge_file(seeds),
+            'evidence = ["Glimmerfold syndrome is caused by hyperparathyroidism."]',
+            'evidence = ["Glimmerfold syndrome is caused by hypoparathyroidism."]',
+        )
+        message = refusal(seeds)
+        assert f"seed/{TEST_SEED}/knowledge.toml" in message
+        assert "statement has-risk-factor 'hyperparathyroidism'" in message
+        assert "not found in the source" in message
+        assert (
+            "closest passage is 'Glimmerfold syndrome is caused by hyperparathyroidism.'" in message
+        )
+
+    def test_an_ambiguous_quote_asks_for_more(self, seeds: Path) -> None:
+        edit(
+            knowledge_file(seeds),
+            f"evidence = [{SILVER_FOLDS!r}]".replace("'", '"'),
+            'evidence = ["glimmerfold syndrome"]',
+        )
+        message = refusal(seeds)
+        assert "statement has-symptom 'silver-skin-folds'" in message
+        assert "quote a longer passage, or add `occurrence = N`" in message
+
+    def test_an_occurrence_picks_one_of_several(self, seeds: Path) -> None:
+        edit(
+            knowledge_file(seeds),
+            f"evidence = [{SILVER_FOLDS!r}]".replace("'", '"'),
+            'evidence = [{ quote = "glimmerfold syndrome", occurrence = 3 }]',
+        )
+        knowledge = load_knowledge(seeds)
+        seed = next(s for s in knowledge.seeds if s.name == TEST_SEED)
+        (quote,) = seed.evidence[f"{seed.condition}/has-symptom/silver-skin-folds"]
+        assert seed.text.count("glimmerfold syndrome", 0, quote.start) == 2
+
+    def test_locate(self) -> None:
+        text = "one two three two"
+        assert locate(text, "three") == locate(text, "three", 1)
+        assert "occurs 2 times (at 4, 14)" in str(locate(text, "two"))
+        assert "no occurrence 3" in str(locate(text, "two", 3))
+        assert closest_passage(text, "thre tow") == "three tw"
 
 
 class TestRefusals:
-    def test_quote_not_in_the_text(self, seed_copy: Path) -> None:
-        edit(seed_copy, "Causes include hyperparathyroidism", "Causes include hypoparathyroidism")
-        error = refusal(seed_copy)
-        assert "knowledge.toml" in str(error)
-        assert "risk-factor 'hyperparathyroidism'" in str(error)
-        assert "quote not found in the source text" in str(error)
-
-    def test_wrong_offsets(self, seed_copy: Path) -> None:
-        quote = '{ quote = "Lumps in calcinosis cutis can develop gradually of varying sizes."'
-        edit(seed_copy, f"{quote}, start = ", f"{quote}, start = 1")
-        error = refusal(seed_copy)
-        assert "symptom 'gradually-growing-lumps'" in str(error)
-        assert "not at" in str(error)
-
-    def test_duplicate_slug(self, seed_copy: Path) -> None:
-        edit(seed_copy, 'slug = "acne"', 'slug = "infection"')
-        error = refusal(seed_copy)
-        assert "risk-factor 'infection': duplicate slug" in str(error)
-
-    def test_dangling_reference(self, seed_copy: Path) -> None:
-        edit(seed_copy, 'cause_types = ["calciphylaxis"]', 'cause_types = ["calcifilaxis"]')
-        error = refusal(seed_copy)
-        assert "unknown cause type 'calcifilaxis'" in str(error)
-        assert "risk-factor 'diabetes'" in str(error)
-
-    def test_unknown_code_system(self, seed_copy: Path) -> None:
-        edit(seed_copy, 'system = "ICD-10-CM", code = "L94.2"', 'system = "SNOMED", code = "L94.2"')
-        error = refusal(seed_copy)
-        assert "condition 'calcinosis-cutis': unknown code system 'SNOMED'" in str(error)
-
-    def test_code_not_in_the_verified_table(self, seed_copy: Path) -> None:
-        # A plausible code that nobody verified is refused: a wrong code is worse than none.
-        edit(seed_copy, 'code = "E21.3"', 'code = "E21.0"')
-        error = refusal(seed_copy)
-        assert "risk-factor 'hyperparathyroidism': ICD-10-CM E21.0 is not in the verified" in str(
-            error
-        )
-
-    def test_display_differs_from_the_verified_table(self, seed_copy: Path) -> None:
-        edit(seed_copy, 'display = "Warfarin" }', 'display = "Coumadin" }')
-        assert "'Warfarin' in codes.md, not 'Coumadin'" in str(refusal(seed_copy))
-
-    def test_slug_not_kebab_case(self, seed_copy: Path) -> None:
-        edit(seed_copy, 'slug = "x-ray"', 'slug = "X_Ray"')
-        assert "test 'X_Ray': slug is not kebab-case" in str(refusal(seed_copy))
-
-    def test_source_changed(self, seed_copy: Path) -> None:
-        source = seed_copy / "source.txt"
-        source.write_bytes(source.read_bytes().replace(b"diltilazem", b"diltiazem"))
-        error = refusal(seed_copy)
-        assert "source 'how-to-treat-calcinosis-cutis'" in str(error)
-        assert "sha256" in str(error)
-
-    def test_item_without_evidence(self, seed_copy: Path) -> None:
+    def test_a_concept_defined_twice_says_which_to_reuse(self, seeds: Path) -> None:
         edit(
-            seed_copy,
-            'evidence = [\n    { quote = "Biopsy or tissue sampling of the lump"',
-            'unchecked = [\n    { quote = "Biopsy or tissue sampling of the lump"',
+            knowledge_file(seeds),
+            '[[concepts]]\nslug = "warm-folds"',
+            '[[concepts]]\nslug = "kidney-function-test"\nname = "Kidney test"\n\n'
+            '[[concepts]]\nslug = "warm-folds"',
         )
-        error = refusal(seed_copy)
-        assert "(item 'biopsy')" in str(error)
-        assert "evidence" in str(error)
+        message = refusal(seeds)
+        assert (
+            "concept 'kidney-function-test': already defined in seed/calcinosis-cutis-v2" in message
+        )
+        assert "define a concept once and refer to it by slug" in message
 
-    @pytest.mark.parametrize(
-        "damage",
-        [
-            lambda folder: edit(folder, 'kind = "laser"', 'kind = "magic"'),
-            lambda folder: (folder / "knowledge.toml").write_text("[source\n"),
-            lambda folder: (folder / "source.txt").unlink(),
-        ],
-        ids=["unknown-treatment-kind", "not-toml", "missing-source"],
-    )
-    def test_other_damage_is_refused(self, seed_copy: Path, damage: Callable[[Path], None]) -> None:
-        damage(seed_copy)
-        assert "refused, nothing loaded" in str(refusal(seed_copy))
+    def test_a_likely_duplicate_by_name_alias_or_code(self, seeds: Path) -> None:
+        edit(
+            knowledge_file(seeds),
+            'name = "Drinking plenty of water"\nalso_called = ["hydration"]',
+            'name = "Drinking plenty of water"\nalso_called = ["hydration", "renal function test"]',
+        )
+        edit(
+            knowledge_file(seeds),
+            'name = "Folds that feel warm"',
+            'name = "Folds that feel warm"\ncodes = [{ system = "MeSH", code = "D007677", '
+            'display = "Kidney Function Tests", relation = "exact" }]',
+        )
+        message = refusal(seeds)
+        assert (
+            "concept 'drinking-water': has the name or alias 'renal function test', as concept "
+            "'kidney-function-test'" in message
+        )
+        assert "reuse `kidney-function-test` instead" in message
+        assert "concept 'warm-folds': has the exact code MeSH D007677" in message
 
-    def test_every_problem_is_reported_at_once(self, seed_copy: Path) -> None:
-        edit(seed_copy, 'slug = "acne"', 'slug = "infection"')
-        edit(seed_copy, 'system = "MeSH", code = "D005734"', 'system = "Snomed", code = "D005734"')
-        assert len(refusal(seed_copy).problems) == 2
+    def test_codes_must_be_verified_with_their_relation(self, seeds: Path) -> None:
+        edit(
+            knowledge_file(seeds),
+            'name = "Folds that feel warm"',
+            'name = "Folds that feel warm"\ncodes = [\n'
+            '  { system = "ICD-10-CM", code = "R23.8", display = "Other skin changes",'
+            ' relation = "exact" },\n'
+            '  { system = "MeSH", code = "D005734", display = "Gangrene", relation = "broader" },\n'
+            '  { system = "MeSH", code = "D014859", display = "Warfarine", relation = "exact" },\n'
+            '  { system = "SNOMED", code = "1", display = "x", relation = "exact" },\n'
+            "]",
+        )
+        message = refusal(seeds)
+        assert "ICD-10-CM R23.8 is not in the verified codes.md" in message
+        assert "MeSH D005734: codes.md gives its relation as exact, not 'broader'" in message
+        assert "MeSH D014859 is 'Warfarin' in codes.md, not 'Warfarine'" in message
+        assert "unknown code system 'SNOMED'" in message
+
+    def test_unknown_terms_and_references(self, seeds: Path) -> None:
+        path = knowledge_file(seeds)
+        edit(path, 'predicate = "prevented-by"', 'predicate = "avoided-by"')
+        edit(
+            path,
+            'object = "warm-folds"\ncertainty = "possible"',
+            'object = "warm-folds"\ncertainty = "likely"',
+        )
+        edit(path, 'object = "kidney-function-test"', 'object = "kidney-scan"')
+        edit(path, 'kind = "medication"', 'kind = "fluids"')
+        message = refusal(seeds)
+        assert "unknown predicate 'avoided-by'" in message
+        assert "add it to vocabulary.toml if it is new" in message
+        assert "certainty 'likely' is not one of possible, stated, suspected" in message
+        assert (
+            "statement diagnosed-by 'kidney-scan': no seed defines the concept 'kidney-scan'"
+            in message
+        )
+        assert "kind 'fluids' is not a treatment-kind" in message
+
+    def test_a_new_kind_is_a_vocabulary_change_not_a_code_change(self, seeds: Path) -> None:
+        edit(knowledge_file(seeds), 'kind = "medication"', 'kind = "fluids"')
+        with (seeds / "vocabulary.toml").open("a", encoding="utf-8") as vocabulary:
+            vocabulary.write(
+                '\n[[treatment-kind]]\nslug = "fluids"\nlabel = "fluids"\n'
+                'description = "Drinking or being given fluids."\n'
+            )
+        load_knowledge(seeds)
+
+    def test_a_changed_source_is_refused(self, seeds: Path) -> None:
+        with (seeds / TEST_SEED / "source.txt").open("a", encoding="utf-8") as source:
+            source.write("One more line.\n")
+        message = refusal(seeds)
+        assert "source 'glimmerfold-syndrome-test-article': source.txt has sha256" in message
+        assert "must be the article byte for byte" in message
+
+    def test_unknown_keys_are_named_with_their_item(self, seeds: Path) -> None:
+        edit(
+            knowledge_file(seeds),
+            'name = "Folds that feel warm"',
+            'name = "Folds that feel warm"\ncolour = "red"',
+        )
+        message = refusal(seeds)
+        assert "concepts.1.colour (slug 'warm-folds'): Extra inputs are not permitted" in message
+
+    def test_a_subject_and_cause_type_must_belong_to_the_condition(self, seeds: Path) -> None:
+        path = knowledge_file(seeds)
+        edit(path, 'subject = "warfarin-tablets"', 'subject = "lump-removal-surgery"')
+        edit(
+            path,
+            'object = "hyperparathyroidism"\ncertainty = "stated"',
+            'object = "hyperparathyroidism"\ncause_type = "calciphylaxis"\ncertainty = "stated"',
+        )
+        message = refusal(seeds)
+        assert (
+            "the subject of 'includes-drug' must be one of this condition's treatments" in message
+        )
+        assert "cause type 'calciphylaxis' is not among this condition's causes" in message
+
+    def test_every_problem_is_reported_at_once(self, seeds: Path) -> None:
+        path = knowledge_file(seeds)
+        edit(
+            path,
+            'evidence = ["Glimmerfold syndrome is caused',
+            'evidence = ["Glimmerfold is caused',
+        )
+        edit(path, 'certainty = "suspected"', 'certainty = "maybe"')
+        edit(path, 'slug = "drinking-water"', 'slug = "Drinking_Water"')
+        message = refusal(seeds)
+        assert "not found in the source" in message
+        assert "certainty 'maybe'" in message
+        assert "concept 'Drinking_Water': the slug is not kebab-case" in message
+        assert message.startswith(f"{message.split()[0]} problems in the seeds, nothing loaded")
+
+    def test_an_unused_concept_is_refused(self, seeds: Path) -> None:
+        edit(
+            knowledge_file(seeds),
+            '[[concepts]]\nslug = "warm-folds"',
+            '[[concepts]]\nslug = "silver-dust"\nname = "Silver dust"\n\n'
+            '[[concepts]]\nslug = "warm-folds"',
+        )
+        assert "concept 'silver-dust': no statement names it" in refusal(seeds)
+
+    def test_a_second_seed_for_the_same_condition_must_supersede(self, seeds: Path) -> None:
+        shutil.copytree(seeds / TEST_SEED, seeds / "glimmerfold-again")
+        message = refusal(seeds)
+        assert "is about the same condition: correct that seed with `supersedes`" in message

@@ -1,5 +1,6 @@
 """Every migration, one step at a time: up, down, up again, and each down step restores
-exactly the database the step before left (tables, columns and every row)."""
+exactly the database the step before left: its tables, columns, every row, and what the
+full-text index finds (not how the index stores it)."""
 
 from pathlib import Path
 from typing import Any
@@ -7,9 +8,14 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.script import Script, ScriptDirectory
-from sqlalchemy import MetaData, create_engine, inspect, select
+from sqlalchemy import MetaData, create_engine, inspect, select, text
 
 from tests.conftest import alembic_config
+
+# Words whose matches must come back the same after each step down and up.
+PROBES = ("calcium", "kidney", "lump", "warfarin")
+SEARCH_INDEX = "search_index"
+MATCHES = text(f"SELECT rowid FROM {SEARCH_INDEX} WHERE {SEARCH_INDEX} MATCH :q")
 
 
 def revisions() -> list[Script]:
@@ -19,14 +25,15 @@ def revisions() -> list[Script]:
 
 
 def snapshot(database_url: str) -> dict[str, Any]:
-    """The schema and the data of a database, comparable between two moments."""
+    """The schema, the data and the search results of a database, comparable between moments."""
     engine = create_engine(database_url)
     try:
         inspector = inspect(engine)
         metadata = MetaData()
-        metadata.reflect(engine)
+        # The full-text index's own tables are its storage: compared by what it finds, below.
+        metadata.reflect(engine, only=lambda name, _: not name.startswith(SEARCH_INDEX))
         with engine.connect() as connection:
-            state = {
+            state: dict[str, Any] = {
                 name: {
                     "columns": [(c["name"], str(c["type"])) for c in inspector.get_columns(name)],
                     "indexes": sorted(str(i["name"]) for i in inspector.get_indexes(name)),
@@ -34,6 +41,11 @@ def snapshot(database_url: str) -> dict[str, Any]:
                 }
                 for name, table in metadata.tables.items()
             }
+            if SEARCH_INDEX in inspector.get_table_names():
+                state["search results"] = {
+                    word: sorted(connection.execute(MATCHES, {"q": word}).scalars())
+                    for word in PROBES
+                }
     finally:
         engine.dispose()
     # Alembic keeps its (empty) version table at base: a database without one is the same.
@@ -75,3 +87,9 @@ def test_step_up_down_up(
 
 def test_the_stairway_reaches_every_revision(below: dict[str, dict[str, Any]]) -> None:
     assert list(below) == [revision.revision for revision in revisions()]
+
+
+def test_the_search_index_finds_what_the_documents_hold(stairway_url: str) -> None:
+    command.upgrade(alembic_config(stairway_url), "head")
+    results = snapshot(stairway_url)["search results"]
+    assert all(results[word] for word in PROBES)

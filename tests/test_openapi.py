@@ -14,8 +14,8 @@ OPERATION_IDS = {
     "list_conditions", "get_condition", "list_causes", "get_cause", "list_risk_factors",
     "get_risk_factor", "list_symptoms", "get_symptom", "list_complications", "get_complication",
     "list_tests", "get_test", "list_treatments", "get_treatment", "list_prevention",
-    "get_prevention", "list_sources", "get_source", "get_source_text", "search", "get_meta",
-    "export", "health", "ready",
+    "get_prevention", "list_drugs", "get_drug", "list_sources", "get_source", "get_source_text",
+    "search", "get_meta", "get_vocabulary", "export", "health", "ready",
 }  # fmt: skip
 
 

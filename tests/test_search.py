@@ -51,14 +51,14 @@ class TestSearch:
 
     def test_a_hyphenated_name_is_found_by_each_part(self, client: httpx.Client) -> None:
         assert "x-ray" in slugs(search(client, "ray"))
-        assert "para-aminosalicylic-acid-injection" in slugs(search(client, "aminosalicylic"))
+        assert "para-aminosalicylic-acid" in slugs(search(client, "aminosalicylic"))
 
     def test_no_match_is_an_empty_page(self, client: httpx.Client) -> None:
         assert search(client, "zebra") == {"items": [], "total": 0, "limit": 50, "offset": 0}
 
     def test_a_hit_says_where_to_read_the_item(self, client: httpx.Client) -> None:
         hit = next(h for h in search(client, "warfarin")["items"])
-        assert hit["condition"] == "calcinosis-cutis"
+        assert "calcinosis-cutis" in hit["conditions"]
         item = client.get(hit["path"])
         assert item.status_code == 200
         assert item.json()["slug"] == hit["slug"]
@@ -101,14 +101,20 @@ class TestSearchInputIsPlainText:
 
 class TestSearchFilters:
     def test_kind_keeps_only_that_kind(self, client: httpx.Client) -> None:
-        page = search(client, "kidney", kind="test")
-        assert {hit["kind"] for hit in page["items"]} == {"test"}
+        page = search(client, "kidney", kind="tests")
+        assert {hit["kind"] for hit in page["items"]} == {"tests"}
         assert page["total"] == len(page["items"])
         assert set(slugs(page)) < set(slugs(search(client, "kidney")))
 
     def test_condition_keeps_only_its_items(self, client: httpx.Client) -> None:
-        page = search(client, "kidney", condition="calcinosis-cutis")
-        assert page == search(client, "kidney")
+        everywhere = search(client, "kidney", limit=100)
+        conditions = {c for hit in everywhere["items"] for c in hit["conditions"]}
+        assert len(conditions) > 1
+        for condition in conditions:
+            page = search(client, "kidney", condition=condition, limit=100)
+            assert slugs(page) == [
+                hit["slug"] for hit in everywhere["items"] if condition in hit["conditions"]
+            ]
 
     def test_an_unknown_condition_is_not_found(self, client: httpx.Client) -> None:
         response = client.get("/search", params={"q": "kidney", "condition": "no-such-condition"})

@@ -128,7 +128,7 @@ def _load(seeds: Path, slugs: Sequence[str]) -> Knowledge | None:
             print(f"{', '.join(slugs)}: no problems; other seeds have some (run `check`).")
             return None
         for problem in problems:
-            print(problem, file=sys.stderr)
+            print(problem.shown(error.root), file=sys.stderr)
         count = len(problems)
         print(f"{count} problem{'s' * (count != 1)}: nothing can be loaded.", file=sys.stderr)
         return None

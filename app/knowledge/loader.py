@@ -57,16 +57,18 @@ class Problem:
     item: str
     message: str
 
-    def __str__(self) -> str:
-        return f"{_shown(self.file)}: {self.item}: {self.message}"
+    def shown(self, root: Path) -> str:
+        """The problem, its file named as from `root` (the folder that holds the seeds)."""
+        return f"{_relative(self.file, root)}: {self.item}: {self.message}"
 
 
 class SeedError(Exception):
     """Seeds that cannot be loaded; the message lists every problem found."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], root: Path) -> None:
         self.problems = sorted(set(problems))
-        listed = "\n".join(f"  - {problem}" for problem in self.problems)
+        self.root = root
+        listed = "\n".join(f"  - {problem.shown(root)}" for problem in self.problems)
         count = len(self.problems)
         super().__init__(
             f"{count} problem{'s' * (count != 1)} in the seeds, nothing loaded:\n{listed}"
@@ -163,7 +165,7 @@ def load_knowledge(seed_dir: Path) -> Knowledge:
     if vocabulary is not None:
         problems += _Checker(vocabulary, terms, codes, seeds).problems()
     if problems or vocabulary is None:
-        raise SeedError(problems)
+        raise SeedError(problems, seed_dir.resolve().parent)
     return Knowledge(vocabulary=vocabulary, terms=terms, seeds=seeds)
 
 
@@ -345,7 +347,7 @@ class _Checker:
                 self.report(seed, item, "the slug is not kebab-case")
             if concept.slug in self.defined:
                 other, _ = self.defined[concept.slug]
-                where = "earlier in this file" if other is seed else _shown(other.path)
+                where = "earlier in this file" if other is seed else f"in {_shown(other.path)}"
                 self.report(
                     seed,
                     item,
@@ -549,12 +551,16 @@ def _short(text: str, size: int = 60) -> str:
     return text if len(text) <= size else text[: size - 3] + "..."
 
 
-def _shown(path: Path) -> str:
-    """A path as a curator would type it: relative to the working directory when inside it."""
+def _relative(path: Path, root: Path) -> str:
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to(root))
     except ValueError:
         return str(path)
+
+
+def _shown(path: Path) -> str:
+    """Another seed's file, in a message: from the folder that holds the seed folders."""
+    return _relative(path, path.resolve().parent.parent.parent)
 
 
 def _schema_problem(

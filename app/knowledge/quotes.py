@@ -51,14 +51,19 @@ def locate(text: str, quote: str, occurrence: int | None = None) -> Located | st
 
 
 def closest_passage(text: str, quote: str) -> str:
-    """The passage of the text, as long as the quote, that resembles it most."""
+    """The passage of the text that resembles the quote most: as long as it, give or take."""
     size = len(quote)
-    candidates = {text[m.start() : m.start() + size] for m in _WORD_START.finditer(text)}
-    if not candidates:
+    starts = [m.start() for m in _WORD_START.finditer(text)]
+    if not starts:
         return ""
 
-    def matcher(candidate: str) -> difflib.SequenceMatcher[str]:
-        return difflib.SequenceMatcher(None, quote, candidate, autojunk=False)
+    def ratio(candidate: str, quick: bool = False) -> float:
+        matcher = difflib.SequenceMatcher(None, quote, candidate, autojunk=False)
+        return matcher.quick_ratio() if quick else matcher.ratio()
 
-    rough = sorted(candidates, key=lambda c: matcher(c).quick_ratio(), reverse=True)
-    return max(rough[:_SHORTLIST], key=lambda c: matcher(c).ratio())
+    rough = sorted(starts, key=lambda s: ratio(text[s : s + size], quick=True), reverse=True)
+    start = max(rough[:_SHORTLIST], key=lambda s: ratio(text[s : s + size]))
+    # A misspelt word makes the quote a little shorter or longer than the passage it means.
+    slack = max(2, size // 5)
+    ends = range(max(start + 1, start + size - slack), min(len(text), start + size + slack) + 1)
+    return max((text[start:end] for end in ends), key=ratio)

@@ -21,11 +21,14 @@ from typing import Any
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import JSON, Connection, Integer, MetaData, Table, inspect, select
+from sqlalchemy import column as sa_column
+from sqlalchemy import table as sa_table
 
 from app.config import ROOT
 from app.knowledge.rows import KNOWLEDGE_TABLES, Row
-from app.models import SQLModel
-from migrations.frozen import DATA_DIR, TableChanges, dump_changes, read_changes
+from app.models import METADATA
+from migrations import frozen
+from migrations.frozen import DATA_DIR, Shape, TableChanges, dump_changes, read_changes
 
 State = dict[str, list[Row]]
 
@@ -83,8 +86,26 @@ def _identity(row: Row) -> str:
 
 def primary_keys() -> dict[str, tuple[str, ...]]:
     """The columns that identify a row of each knowledge table, from the models."""
-    tables = SQLModel.metadata.tables
+    tables = METADATA.tables
     return {name: tuple(c.name for c in tables[name].primary_key) for name in KNOWLEDGE_TABLES}
+
+
+def current_shapes() -> dict[str, Shape]:
+    """The knowledge tables as the models define them today, to write changes through."""
+    tables = METADATA.tables
+    keys = primary_keys()
+    return {
+        name: Shape(
+            sa_table(name, *(sa_column(c.name, c.type) for c in tables[name].columns)),
+            keys[name],
+        )
+        for name in KNOWLEDGE_TABLES
+    }
+
+
+def apply_changes(connection: Connection, changes: list[TableChanges]) -> None:
+    """Write changes straight into a database at head, as a data revision would write them."""
+    frozen.upgrade(connection, current_shapes(), changes)
 
 
 def changes_between(old: State, new: State) -> list[TableChanges]:
@@ -116,7 +137,7 @@ def _plain(row: Row) -> Row:
 
 _JSON_COLUMNS = frozenset(
     column.name
-    for table in SQLModel.metadata.tables.values()
+    for table in METADATA.tables.values()
     for column in table.columns
     if isinstance(column.type, JSON)
 )
@@ -167,7 +188,7 @@ def write_revision(
 
 
 def _render_shapes(tables: Iterable[str]) -> str:
-    metadata = SQLModel.metadata.tables
+    metadata = METADATA.tables
     keys = primary_keys()
     blocks = []
     for name in tables:

@@ -1,87 +1,40 @@
-"""Conditions: each with its codes, guidance, body sites and a summary of every section."""
+"""Conditions: each with its definition, codes, guidance, body sites and every section."""
 
-from collections.abc import Sequence
-from typing import Any
+import json
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
-from sqlmodel import Session, col, select
 
-from app.catalog import RESOURCES, codes_and_evidence, find, paginate, parts
-from app.db import SessionDep
 from app.errors import PROBLEM_RESPONSES
 from app.jsonld import JSON_LD, condition_document, prefers_jsonld
-from app.knowledge.terms import ItemKind
-from app.models import BodySite, Condition, Guidance
+from app.routes.items import json_bytes, store_of
 from app.routes.params import PagingDep, SlugPath
-from app.schemas import ConditionPublic, ItemRef, Page, SectionSummary
+from app.schemas import Condition, ConditionPage
+from app.store import page
 
 router = APIRouter(prefix="/conditions", tags=["conditions"])
-
-
-def build_condition(session: Session, condition: Condition) -> ConditionPublic:
-    key = (condition.slug, condition.slug)
-    codes, evidence = codes_and_evidence(session, ItemKind.CONDITION, [key])
-    guidance = session.exec(
-        select(Guidance)
-        .where(Guidance.condition_slug == condition.slug)
-        .order_by(col(Guidance.position))
-    )
-    body_sites = session.exec(
-        select(BodySite)
-        .where(BodySite.condition_slug == condition.slug)
-        .order_by(col(BodySite.position))
-    )
-    sections: dict[str, SectionSummary] = {}
-    for resource in RESOURCES:
-        table = resource.table
-        refs = session.exec(
-            select(table.slug, table.name)
-            .where(table.condition_slug == condition.slug)
-            .order_by(col(table.position))
-        ).all()
-        sections[resource.operation_name] = SectionSummary(
-            path=f"{resource.path}?condition={condition.slug}",
-            total=len(refs),
-            items=[ItemRef(slug=slug, name=name) for slug, name in refs],
-        )
-    return ConditionPublic(
-        slug=condition.slug,
-        name=condition.name,
-        description=condition.description,
-        source=condition.source_slug,
-        codes=codes[key],
-        evidence=evidence[key],
-        guidance=parts(session, ItemKind.GUIDANCE, list(guidance)),
-        body_sites=parts(session, ItemKind.BODY_SITE, list(body_sites)),
-        sections=sections,
-    )
-
-
-def list_conditions(session: Session, *, limit: int, offset: int) -> Page[ConditionPublic]:
-    statement = select(Condition).order_by(col(Condition.slug))
-
-    def build(rows: Sequence[Condition]) -> list[ConditionPublic]:
-        return [build_condition(session, row) for row in rows]
-
-    return paginate(session, statement, ConditionPublic, build, limit=limit, offset=offset)
+# Both answers share one URL: caches must key them by Accept.
+VARY = {"Vary": "Accept"}
 
 
 @router.get(
     "",
-    response_model=Page[ConditionPublic],
+    response_model=ConditionPage,
     operation_id="list_conditions",
     summary="List conditions",
     responses=PROBLEM_RESPONSES,
 )
-def read_conditions(session: SessionDep, paging: PagingDep) -> Any:
-    """Every condition, with its codes and a summary of each section."""
-    return list_conditions(session, limit=paging.limit, offset=paging.offset)
+async def read_conditions(request: Request, paging: PagingDep) -> Response:
+    """Every condition with a source of its own, with its codes and a summary of each section."""
+    store = store_of(request)
+    snapshot = await store.snapshot()
+    slugs = list(snapshot.graph.conditions)
+    items = await store.conditions(snapshot, paging.window(slugs))
+    return json_bytes(page(items, total=len(slugs), limit=paging.limit, offset=paging.offset))
 
 
 @router.get(
     "/{slug}",
-    response_model=ConditionPublic,
+    response_model=Condition,
     operation_id="get_condition",
     summary="Get a condition",
     description="One condition: its definition, codes, guidance, body sites and a summary of "
@@ -95,16 +48,20 @@ def read_conditions(session: SessionDep, paging: PagingDep) -> Any:
         **PROBLEM_RESPONSES,
     },
 )
-def read_condition(
-    request: Request, response: Response, session: SessionDep, slug: SlugPath
-) -> Any:
+async def read_condition(request: Request, slug: SlugPath) -> Response:
     """One condition, as JSON or as schema.org JSON-LD."""
-    condition = find(session, Condition, slug, "condition", "/conditions")
-    public = build_condition(session, condition)
-    # Both answers share one URL: caches must key them by Accept.
-    vary = {"Vary": "Accept"}
+    store = store_of(request)
+    snapshot = await store.snapshot()
+    snapshot.graph.require_page(slug)
     if prefers_jsonld(request.headers.get("accept", "")):
-        document = condition_document(session, public, str(request.base_url))
-        return JSONResponse(document, media_type=JSON_LD, headers=vary)
-    response.headers.update(vary)
-    return public
+        base = request.app.state.settings.public_url
+        document = await store.one(
+            snapshot,
+            ("jsonld", slug),
+            lambda connection: json.dumps(
+                condition_document(connection, snapshot.graph, slug, base)
+            ).encode(),
+        )
+        return Response(document, media_type=JSON_LD, headers=VARY)
+    (item,) = await store.conditions(snapshot, [slug])
+    return Response(item, media_type="application/json", headers=VARY)

@@ -1,40 +1,36 @@
-"""The whole knowledge base in one download, as JSON or NDJSON, streamed as it is read."""
+"""The whole knowledge base in one download, as JSON or NDJSON, streamed as it is rendered."""
 
-import json
 from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
 
 from app import __version__
-from app.catalog import RESOURCES, in_chunks, iter_items
-from app.db import SessionDep, knowledge_revision
+from app.catalog import RESOURCES
 from app.errors import PROBLEM_RESPONSES
-from app.knowledge.terms import ItemKind
-from app.models import Condition, Source
-from app.routes.conditions import build_condition
-from app.routes.sources import build_source
+from app.graph import Graph
+from app.render import render_concepts, render_conditions, render_sources, source_text
+from app.routes.items import store_of
 from app.schemas import (
-    CausePublic,
-    ComplicationPublic,
-    ConditionPublic,
-    PreventionPublic,
-    RiskFactorPublic,
+    Cause,
+    Complication,
+    Condition,
+    DiagnosticTest,
+    Drug,
+    Prevention,
+    RiskFactor,
     Schema,
-    SourcePublic,
-    SymptomPublic,
-    TestPublic,
-    TreatmentPublic,
+    Source,
+    Symptom,
+    Treatment,
 )
+from app.store import BATCH, to_json
 
 NDJSON = "application/x-ndjson"
-# Rows read per query: the export never holds more than this many items of a kind at once.
-CHUNK = 100
 
 router = APIRouter(tags=["export"])
 
@@ -44,7 +40,7 @@ class ExportFormat(StrEnum):
     NDJSON = "ndjson"
 
 
-class SourceExport(SourcePublic):
+class SourceExport(Source):
     """A source with its full text, which evidence offsets index into."""
 
     text: str
@@ -56,65 +52,84 @@ class Export(Schema):
     api_version: str
     revision: str = Field(description="Knowledge revision, as in /meta.")
     sources: list[SourceExport]
-    conditions: list[ConditionPublic]
-    causes: list[CausePublic]
-    risk_factors: list[RiskFactorPublic]
-    symptoms: list[SymptomPublic]
-    complications: list[ComplicationPublic]
-    tests: list[TestPublic]
-    treatments: list[TreatmentPublic]
-    prevention: list[PreventionPublic]
+    conditions: list[Condition]
+    causes: list[Cause]
+    risk_factors: list[RiskFactor]
+    symptoms: list[Symptom]
+    complications: list[Complication]
+    tests: list[DiagnosticTest]
+    treatments: list[Treatment]
+    drugs: list[Drug]
+    prevention: list[Prevention]
 
 
-def _sources(session: Session) -> Iterator[SourceExport]:
-    # Texts can be long: a few at a time.
-    for rows in in_chunks(session, select(Source).order_by(col(Source.slug)), 10):
-        for row in rows:
-            yield SourceExport(**build_source(session, row).model_dump(), text=row.text)
+def _batches(engine: Engine, graph: Graph, slugs: list[str], render: Any) -> Iterator[bytes]:
+    """Items rendered a batch at a time, each batch on a connection of its own."""
+    for start in range(0, len(slugs), BATCH):
+        window = slugs[start : start + BATCH]
+        with engine.connect() as connection:
+            items = render(connection, graph, window)
+        yield from (to_json(items[slug]) for slug in window)
 
 
-def _conditions(session: Session) -> Iterator[ConditionPublic]:
-    for rows in in_chunks(session, select(Condition).order_by(col(Condition.slug)), CHUNK):
-        for row in rows:
-            yield build_condition(session, row)
+def sections(engine: Engine, graph: Graph) -> Iterator[tuple[str, str, Iterator[bytes]]]:
+    """(section name, item kind, items as JSON) for everything served, in a stable order."""
 
+    def sources() -> Iterator[bytes]:
+        with engine.connect() as connection:
+            listed = render_sources(connection, graph)
+        for source in listed:
+            with engine.connect() as connection:
+                text = source_text(connection, source.slug) or ""
+            yield to_json(SourceExport(**source.model_dump(), text=text))
 
-def sections(session: Session) -> Iterator[tuple[str, str, Iterator[BaseModel]]]:
-    """(section name, item kind, items) for everything served, in a stable order."""
-    yield "sources", "source", _sources(session)
-    yield "conditions", ItemKind.CONDITION.value, _conditions(session)
+    yield "sources", "source", sources()
+    yield (
+        "conditions",
+        "condition",
+        _batches(engine, graph, list(graph.conditions), render_conditions),
+    )
     for resource in RESOURCES:
+        slugs = list(graph.listed.get(resource.name, {}))
+
+        def render(connection: Any, graph: Graph, window: list[str], r: Any = resource) -> Any:
+            return render_concepts(connection, graph, r, window)
+
         yield (
             resource.operation_name,
-            resource.kind.value,
-            iter_items(session, resource, chunk=CHUNK),
+            resource.item.replace("_", "-"),
+            _batches(engine, graph, slugs, render),
         )
 
 
-def _header(session: Session) -> dict[str, str]:
-    return {"api_version": __version__, "revision": knowledge_revision(session.connection())}
+def _header(graph: Graph) -> dict[str, str]:
+    return {"api_version": __version__, "revision": graph.revision}
 
 
-def export_json(engine: Engine) -> Iterator[bytes]:
+def export_json(engine: Engine, graph: Graph) -> Iterator[bytes]:
     """One JSON object, written a section and an item at a time."""
-    with Session(engine) as session:
-        yield json.dumps(_header(session)).removesuffix("}").encode()
-        for name, _kind, items in sections(session):
-            yield f', "{name}": ['.encode()
-            for position, item in enumerate(items):
-                yield (b", " if position else b"") + item.model_dump_json().encode()
-            yield b"]"
-        yield b"}\n"
+    header = _header(graph)
+    yield (
+        f'{{"api_version": "{header["api_version"]}", "revision": "{header["revision"]}"'
+    ).encode()
+    for name, _kind, items in sections(engine, graph):
+        yield f', "{name}": ['.encode()
+        for position, item in enumerate(items):
+            yield (b", " if position else b"") + item
+        yield b"]"
+    yield b"}\n"
 
 
-def export_ndjson(engine: Engine) -> Iterator[bytes]:
+def export_ndjson(engine: Engine, graph: Graph) -> Iterator[bytes]:
     """A header line, then one line per item: {"kind": ..., "item": {...}}."""
-    with Session(engine) as session:
-        yield json.dumps({"kind": "export", **_header(session)}).encode() + b"\n"
-        for _name, kind, items in sections(session):
-            for item in items:
-                line = f'{{"kind": "{kind}", "item": {item.model_dump_json()}}}\n'
-                yield line.encode()
+    header = _header(graph)
+    yield (
+        f'{{"kind": "export", "api_version": "{header["api_version"]}", '
+        f'"revision": "{header["revision"]}"}}\n'
+    ).encode()
+    for _name, kind, items in sections(engine, graph):
+        for item in items:
+            yield b'{"kind": "' + kind.encode() + b'", "item": ' + item + b"}\n"
 
 
 @router.get(
@@ -130,9 +145,8 @@ def export_ndjson(engine: Engine) -> Iterator[bytes]:
         **PROBLEM_RESPONSES,
     },
 )
-def read_export(
+async def read_export(
     request: Request,
-    session: SessionDep,
     output: Annotated[
         ExportFormat,
         Query(
@@ -141,16 +155,17 @@ def read_export(
             'then one line per item, `{"kind": ..., "item": {...}}`.',
         ),
     ] = ExportFormat.JSON,
-) -> Any:
+) -> StreamingResponse:
     """The whole knowledge base with its revision and sources (texts included), for offline use."""
-    revision = knowledge_revision(session.connection())
-    engine = request.app.state.engine
+    store = store_of(request)
+    snapshot = await store.snapshot()
+    engine, graph = store.engine, snapshot.graph
     body, media_type = (
-        (export_ndjson(engine), NDJSON)
+        (export_ndjson(engine, graph), NDJSON)
         if output is ExportFormat.NDJSON
-        else (export_json(engine), "application/json")
+        else (export_json(engine, graph), "application/json")
     )
-    filename = f"knowledge-{revision}.{output.value}"
+    filename = f"knowledge-{graph.revision}.{output.value}"
     return StreamingResponse(
         body,
         media_type=media_type,

@@ -45,7 +45,7 @@ def _names(revisions: frozenset[str]) -> str:
     return ", ".join(sorted(revisions)) or "none"
 
 
-def report_readiness(engine: Engine, expected: frozenset[str], database_url: str) -> None:
+def report_readiness(engine: Engine, expected: frozenset[str], database_url: str) -> bool:
     """Say in one line, at startup, if the database is not ready and how to make it so."""
     reason = unreadiness(engine, expected)
     if reason is not None:
@@ -54,6 +54,7 @@ def report_readiness(engine: Engine, expected: frozenset[str], database_url: str
             make_url(database_url).render_as_string(hide_password=True),
             reason,
         )
+    return reason is None
 
 
 @router.get(

@@ -1,106 +1,84 @@
-"""List and detail routes for every item resource, made by one factory."""
+"""List and detail routes for every list of concepts, made by one factory."""
 
-from collections.abc import Callable
-from enum import StrEnum
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy import ColumnElement
-from sqlmodel import col, select
+from fastapi import APIRouter, Depends, Request, Response
 
-from app.catalog import RESOURCES, RISK_FACTORS, TESTS, TREATMENTS, Resource, get_item, list_items
-from app.db import SessionDep
-from app.errors import PROBLEM_RESPONSES, SLUG_PATTERN, UnknownReference
-from app.knowledge.terms import TestKind, TreatmentKind
-from app.models import CauseType, DiagnosticTest, RiskFactor, RiskFactorCauseType, Treatment
-from app.routes.params import ConditionQuery, PagingDep, SlugPath, TextQuery
-from app.schemas import Page
+from app.catalog import DRUGS, RESOURCES, RISK_FACTORS, TESTS, TREATMENTS, Resource
+from app.errors import PROBLEM_RESPONSES
+from app.graph import Filters
+from app.routes.params import (
+    PagingDep,
+    SlugPath,
+    drug_filters,
+    filters,
+    kind_filters,
+    risk_factor_filters,
+)
+from app.store import KnowledgeStore, page
 
-Filters = Callable[..., list[ColumnElement[bool]]]
-
-
-def no_filters() -> list[ColumnElement[bool]]:
-    return []
-
-
-def cause_filter(
-    session: SessionDep,
-    cause: Annotated[
-        str | None,
-        Query(
-            max_length=100,
-            pattern=SLUG_PATTERN,
-            description="Only risk factors named under this cause type (slug).",
-        ),
-    ] = None,
-) -> list[ColumnElement[bool]]:
-    if cause is None:
-        return []
-    if session.get(CauseType, cause) is None:
-        raise UnknownReference("cause", f"no cause type with slug {cause!r}; see /causes")
-    linked = select(RiskFactorCauseType.risk_factor_slug).where(
-        RiskFactorCauseType.cause_type_slug == cause
-    )
-    return [col(RiskFactor.slug).in_(linked)]
+JSON = "application/json"
+FilterDep = Callable[..., Coroutine[Any, Any, Filters]]
 
 
-def kind_filter(kinds: type[StrEnum], column: Any, what: str) -> Filters:
-    def where(
-        kind: Annotated[kinds | None, Query(description=f"Only {what} of this kind.")] = None,  # type: ignore[valid-type]
-    ) -> list[ColumnElement[bool]]:
-        return [] if kind is None else [column == kind.value]
-
-    return where
+def store_of(request: Request) -> KnowledgeStore:
+    store: KnowledgeStore = request.app.state.store
+    return store
 
 
-def item_router(resource: Resource[Any], filters: Filters = no_filters) -> APIRouter:
-    router = APIRouter(prefix=resource.path, tags=[resource.path.strip("/")])
+def json_bytes(body: bytes) -> Response:
+    return Response(body, media_type=JSON)
+
+
+def item_router(resource: Resource, list_filters: FilterDep = filters) -> APIRouter:
+    router = APIRouter(prefix=resource.path, tags=[resource.name])
     name = resource.operation_name
-    singular = resource.kind.value.replace("-", "_")
 
     @router.get(
         "",
-        response_model=Page[resource.schema],  # type: ignore[name-defined]
+        response_model=resource.page,
         operation_id=f"list_{name}",
         summary=f"List {resource.plural}",
-        description=f"The {resource.plural} in the order the source gives them, a page at a time.",
+        description=f"The {resource.plural} the sources name, in the order they give them, a "
+        "page at a time; with `condition`, one condition's, with that condition's statements.",
         responses=PROBLEM_RESPONSES,
     )
-    def read_items(
-        session: SessionDep,
+    async def read_items(
+        request: Request,
         paging: PagingDep,
-        where: Annotated[list[ColumnElement[bool]], Depends(filters)],
-        condition: ConditionQuery = None,
-        q: TextQuery = None,
-    ) -> Any:
-        return list_items(
-            session,
-            resource,
-            limit=paging.limit,
-            offset=paging.offset,
-            condition=condition,
-            q=q,
-            where=where,
-        )
+        where: Annotated[Filters, Depends(list_filters)],
+    ) -> Response:
+        store = store_of(request)
+        snapshot = await store.snapshot()
+        slugs = snapshot.graph.select(resource, where)
+        items = await store.concepts(snapshot, resource, paging.window(slugs), where.condition)
+        return json_bytes(page(items, total=len(slugs), limit=paging.limit, offset=paging.offset))
 
     @router.get(
         "/{slug}",
         response_model=resource.schema,
-        operation_id=f"get_{singular}",
+        operation_id=f"get_{resource.item}",
         summary=f"Get a {resource.singular}",
-        description=f"One {resource.singular} by its slug, with its codes and evidence.",
+        description=f"One {resource.singular} by its slug, with its codes and every statement "
+        "that names it, each with its certainty and evidence.",
         responses=PROBLEM_RESPONSES,
     )
-    def read_item(session: SessionDep, slug: SlugPath) -> Any:
-        return get_item(session, resource, slug)
+    async def read_item(request: Request, slug: SlugPath) -> Response:
+        store = store_of(request)
+        snapshot = await store.snapshot()
+        snapshot.graph.require(resource, slug)
+        (item,) = await store.concepts(snapshot, resource, [slug], None)
+        return json_bytes(item)
 
     return router
 
 
-FILTERS: dict[str, Filters] = {
-    RISK_FACTORS.path: cause_filter,
-    TREATMENTS.path: kind_filter(TreatmentKind, Treatment.kind, "treatments"),
-    TESTS.path: kind_filter(TestKind, DiagnosticTest.kind, "tests"),
+FILTERS: dict[str, FilterDep] = {
+    RISK_FACTORS.name: risk_factor_filters,
+    TESTS.name: kind_filters,
+    TREATMENTS.name: kind_filters,
+    DRUGS.name: drug_filters,
 }
 
-routers = [item_router(resource, FILTERS.get(resource.path, no_filters)) for resource in RESOURCES]
+routers = [item_router(resource, FILTERS.get(resource.name, filters)) for resource in RESOURCES]

@@ -1,12 +1,17 @@
-"""Query and path parameters shared by the routes, declared once with their bounds."""
+"""Query and path parameters shared by the routes, declared once with their bounds.
 
-from dataclasses import dataclass
-from typing import Annotated
+Every dependency here is `async`: it does no I/O, and a plain function would cost a trip to
+a worker thread on every request.
+"""
+
+from dataclasses import dataclass, replace
+from typing import Annotated, Any
 from urllib.parse import unquote_to_bytes
 
 from fastapi import Depends, Path, Query, Request
 
 from app.errors import PLAIN_TEXT_PATTERN, SLUG_PATTERN, InvalidParameter
+from app.graph import Filters
 
 MAX_OFFSET = 1_000_000
 MAX_TEXT = 200
@@ -17,14 +22,21 @@ class Paging:
     limit: int
     offset: int
 
+    def window(self, items: list[str]) -> list[str]:
+        return items[self.offset : self.offset + self.limit]
 
-def paging(
+
+async def paging(
     limit: Annotated[int, Query(ge=1, le=100, description="How many items to return.")] = 50,
     offset: Annotated[
         int, Query(ge=0, le=MAX_OFFSET, description="How many matching items to skip.")
     ] = 0,
 ) -> Paging:
     return Paging(limit=limit, offset=offset)
+
+
+def slug_query(description: str) -> Any:
+    return Query(max_length=100, pattern=SLUG_PATTERN, description=description)
 
 
 PagingDep = Annotated[Paging, Depends(paging)]
@@ -34,23 +46,57 @@ SlugPath = Annotated[
 ]
 ConditionQuery = Annotated[
     str | None,
-    Query(
-        max_length=100,
-        pattern=SLUG_PATTERN,
-        description="Only items of the condition with this slug.",
-    ),
+    slug_query("Only items the source of the condition with this slug names, with its statements."),
 ]
 TextQuery = Annotated[
     str | None,
     Query(
         max_length=MAX_TEXT,
         pattern=PLAIN_TEXT_PATTERN,
-        description="Only items whose name or description contains this text.",
+        description="Only items whose name, aliases or description contain this text.",
     ),
+]
+CertaintyQuery = Annotated[
+    str | None,
+    slug_query("Only items with a statement of this certainty (see /vocabulary)."),
 ]
 
 
-def utf8_query(request: Request) -> None:
+async def filters(
+    condition: ConditionQuery = None, q: TextQuery = None, certainty: CertaintyQuery = None
+) -> Filters:
+    return Filters(condition=condition, q=q, certainty=certainty)
+
+
+FiltersDep = Annotated[Filters, Depends(filters)]
+
+
+async def risk_factor_filters(
+    base: FiltersDep,
+    cause: Annotated[
+        str | None, slug_query("Only risk factors named under this cause type (slug).")
+    ] = None,
+) -> Filters:
+    return replace(base, cause=cause)
+
+
+async def kind_filters(
+    base: FiltersDep,
+    kind: Annotated[str | None, slug_query("Only items of this kind (see /vocabulary).")] = None,
+) -> Filters:
+    return replace(base, kind=kind)
+
+
+async def drug_filters(
+    base: FiltersDep,
+    treatment: Annotated[
+        str | None, slug_query("Only drugs the treatment with this slug gives.")
+    ] = None,
+) -> Filters:
+    return replace(base, treatment=treatment)
+
+
+async def utf8_query(request: Request) -> None:
     """Refuse a query string that is not UTF-8, rather than read it with replacement characters."""
     for pair in request.scope["query_string"].split(b"&"):
         name, _, value = (

@@ -1,28 +1,29 @@
 """Search across every kind of item."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
-from app.db import SessionDep
-from app.errors import PLAIN_TEXT_PATTERN, PROBLEM_RESPONSES
-from app.knowledge.terms import ItemKind, SearchedKind
-from app.routes.params import MAX_TEXT, ConditionQuery, PagingDep
-from app.schemas import Page, SearchHit
+from app.errors import PLAIN_TEXT_PATTERN, PROBLEM_RESPONSES, InvalidParameter
+from app.routes.items import json_bytes, store_of
+from app.routes.params import MAX_TEXT, ConditionQuery, PagingDep, slug_query
+from app.schemas import SearchPage
 from app.search import search
+from app.search_index import KINDS
+from app.store import to_json
 
 router = APIRouter(tags=["search"])
 
 
 @router.get(
     "/search",
-    response_model=Page[SearchHit],
+    response_model=SearchPage,
     operation_id="search",
     summary="Search every kind of item",
     responses=PROBLEM_RESPONSES,
 )
-def read_search(
-    session: SessionDep,
+async def read_search(
+    request: Request,
     paging: PagingDep,
     q: Annotated[
         str,
@@ -33,15 +34,25 @@ def read_search(
             description="Words to find, as plain text.",
         ),
     ],
-    kind: Annotated[SearchedKind | None, Query(description="Only hits of this kind.")] = None,
+    kind: Annotated[
+        str | None, slug_query("Only hits of this kind: `condition`, or a list's name.")
+    ] = None,
     condition: ConditionQuery = None,
-) -> Any:
-    """Items holding every word in their name, description, details or quotes, best first."""
-    return search(
-        session,
-        q,
-        limit=paging.limit,
-        offset=paging.offset,
-        kind=None if kind is None else ItemKind(kind),
-        condition=condition,
+) -> Response:
+    """Items holding every word in their name, aliases, description, statements or quotes."""
+    if kind is not None and kind not in KINDS:
+        raise InvalidParameter("kind", f"must be one of: {', '.join(KINDS)}")
+    store = store_of(request)
+    snapshot = await store.snapshot()
+    found = await store.read(
+        lambda connection: search(
+            connection,
+            snapshot.graph,
+            q,
+            limit=paging.limit,
+            offset=paging.offset,
+            kind=kind,
+            condition=condition,
+        )
     )
+    return json_bytes(to_json(found))

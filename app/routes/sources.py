@@ -1,71 +1,54 @@
-"""Sources: the texts every quote is taken from, with their fingerprints."""
+"""Sources: the texts every quote is taken from, with their fingerprints and attribution."""
 
-from collections.abc import Sequence
-from typing import Any
-
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
-from sqlmodel import Session, col, select
 
-from app.catalog import find, paginate
-from app.db import SessionDep
-from app.errors import PROBLEM_RESPONSES
-from app.models import Condition, Source
+from app.errors import PROBLEM_RESPONSES, NotFound
+from app.render import render_sources, source_text
+from app.routes.items import json_bytes, store_of
 from app.routes.params import PagingDep, SlugPath
-from app.schemas import Page, SourcePublic
+from app.schemas import Source, SourcePage
+from app.store import page, to_json
 
 router = APIRouter(prefix="/sources", tags=["sources"])
 
 
-def build_source(session: Session, source: Source) -> SourcePublic:
-    conditions = session.exec(
-        select(Condition.slug).where(Condition.source_slug == source.slug).order_by(Condition.slug)
-    )
-    return SourcePublic(
-        slug=source.slug,
-        title=source.title,
-        language=source.language,
-        sha256=source.sha256,
-        characters=len(source.text),
-        conditions=list(conditions),
-    )
-
-
-def find_source(session: Session, slug: str) -> Source:
-    return find(session, Source, slug, "source", "/sources")
-
-
-def list_sources(session: Session, *, limit: int, offset: int) -> Page[SourcePublic]:
-    statement = select(Source).order_by(col(Source.slug))
-
-    def build(rows: Sequence[Source]) -> list[SourcePublic]:
-        return [build_source(session, row) for row in rows]
-
-    return paginate(session, statement, SourcePublic, build, limit=limit, offset=offset)
+def not_found(slug: str) -> NotFound:
+    return NotFound(f"No source with slug {slug!r}; see /sources.")
 
 
 @router.get(
     "",
-    response_model=Page[SourcePublic],
+    response_model=SourcePage,
     operation_id="list_sources",
     summary="List sources",
     responses=PROBLEM_RESPONSES,
 )
-def read_sources(session: SessionDep, paging: PagingDep) -> Any:
-    """Every source text, with its sha256."""
-    return list_sources(session, limit=paging.limit, offset=paging.offset)
+async def read_sources(request: Request, paging: PagingDep) -> Response:
+    """Every source text, with its sha256 and attribution."""
+    store = store_of(request)
+    snapshot = await store.snapshot()
+    sources = await store.read(lambda connection: render_sources(connection, snapshot.graph))
+    window = sources[paging.offset : paging.offset + paging.limit]
+    items = [to_json(source) for source in window]
+    return json_bytes(page(items, total=len(sources), limit=paging.limit, offset=paging.offset))
 
 
 @router.get(
     "/{slug}",
-    response_model=SourcePublic,
+    response_model=Source,
     operation_id="get_source",
     summary="Get a source",
     responses=PROBLEM_RESPONSES,
 )
-def read_source(session: SessionDep, slug: SlugPath) -> Any:
-    """One source, with its sha256 and the conditions drawn from it."""
-    return build_source(session, find_source(session, slug))
+async def read_source(request: Request, slug: SlugPath) -> Response:
+    """One source, with its sha256, attribution and the conditions read from it."""
+    store = store_of(request)
+    snapshot = await store.snapshot()
+    found = await store.read(lambda connection: render_sources(connection, snapshot.graph, [slug]))
+    if not found:
+        raise not_found(slug)
+    return json_bytes(to_json(found[0]))
 
 
 @router.get(
@@ -75,6 +58,9 @@ def read_source(session: SessionDep, slug: SlugPath) -> Any:
     summary="Get a source's text",
     responses={200: {"content": {"text/plain": {}}}, **PROBLEM_RESPONSES},
 )
-def read_source_text(session: SessionDep, slug: SlugPath) -> str:
+async def read_source_text(request: Request, slug: SlugPath) -> str:
     """The source text exactly as quoted: evidence offsets index into it."""
-    return find_source(session, slug).text
+    text = await store_of(request).read(lambda connection: source_text(connection, slug))
+    if text is None:
+        raise not_found(slug)
+    return text

@@ -1,0 +1,264 @@
+"""The shape of the knowledge graph at one revision, read once and kept in memory.
+
+Which concepts each list holds, in which order, under which filters, and the names every
+reference needs: a few small queries when the knowledge revision changes, so that choosing a
+page is never a query. The items themselves (descriptions, codes, evidence) stay in the
+database and are rendered once per revision (app/render.py, app/store.py).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select
+
+from app.catalog import BY_NAME, RESOURCES, Resource
+from app.db import knowledge_revision
+from app.errors import InvalidParameter, NotFound, UnknownReference
+from app.knowledge.lists import BODY_SITES, CAUSES, CERTAINTY, DRUGS, TREATMENTS
+from app.models import Concept, Condition, Predicate, Statement, VocabularyTerm, table
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A statement as lists and summaries need it: who says what of which item, how surely."""
+
+    id: str
+    condition: str
+    subject: str
+    predicate: str
+    object: str
+    cause_type: str | None
+    certainty: str
+    qualifiers: tuple[str, ...]
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConceptInfo:
+    name: str
+    kind: str | None
+    # Name, aliases and description, case-folded, for the lists' `q` filter.
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TermInfo:
+    slug: str
+    label: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class PredicateInfo:
+    slug: str
+    label: str
+    description: str
+    resource: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a list request narrows its items to; None means no narrowing."""
+
+    condition: str | None = None
+    cause: str | None = None
+    kind: str | None = None
+    treatment: str | None = None
+    certainty: str | None = None
+    q: str | None = None
+
+
+@dataclass
+class Graph:
+    """The knowledge's shape at one revision."""
+
+    revision: str
+    predicates: dict[str, PredicateInfo]
+    vocabularies: dict[str, list[TermInfo]]
+    concepts: dict[str, ConceptInfo]
+    # Condition slug -> its source's slug, in slug order.
+    conditions: dict[str, str]
+    # Every statement, in each condition's order (conditions in slug order).
+    claims: list[Claim]
+    # Derived below: list -> concept -> the claims that put it there, in order.
+    listed: dict[str, dict[str, list[Claim]]] = field(default_factory=dict)
+    # Condition -> list -> its claims of that list, in the source's order.
+    by_condition: dict[str, dict[str, list[Claim]]] = field(default_factory=dict)
+    # Concept -> every claim naming it as object, whatever the list.
+    named: dict[str, list[Claim]] = field(default_factory=dict)
+    # Cause type -> the risk-factor claims under it; treatment -> its drug claims.
+    under_cause: dict[str, list[Claim]] = field(default_factory=dict)
+    drugs_of: dict[str, list[Claim]] = field(default_factory=dict)
+    # List -> its claims in the sources' order (conditions in slug order).
+    in_order: dict[str, list[Claim]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        listed: dict[str, dict[str, list[Claim]]] = defaultdict(lambda: defaultdict(list))
+        by_condition: dict[str, dict[str, list[Claim]]] = defaultdict(lambda: defaultdict(list))
+        named: dict[str, list[Claim]] = defaultdict(list)
+        under_cause: dict[str, list[Claim]] = defaultdict(list)
+        drugs_of: dict[str, list[Claim]] = defaultdict(list)
+        in_order: dict[str, list[Claim]] = defaultdict(list)
+        for claim in self.claims:
+            resource = self.predicates[claim.predicate].resource
+            in_order[resource].append(claim)
+            listed[resource][claim.object].append(claim)
+            by_condition[claim.condition][resource].append(claim)
+            named[claim.object].append(claim)
+            if claim.cause_type is not None:
+                under_cause[claim.cause_type].append(claim)
+            if resource == DRUGS:
+                drugs_of[claim.subject].append(claim)
+        self.listed = {name: dict(items) for name, items in listed.items()}
+        self.by_condition = {name: dict(items) for name, items in by_condition.items()}
+        self.named, self.under_cause, self.drugs_of = dict(named), dict(under_cause), dict(drugs_of)
+        self.in_order = dict(in_order)
+
+    def name(self, slug: str) -> str:
+        return self.concepts[slug].name
+
+    def terms(self, vocabulary: str) -> list[str]:
+        return [term.slug for term in self.vocabularies.get(vocabulary, [])]
+
+    def claims_of(self, resource: str, slug: str, condition: str | None = None) -> list[Claim]:
+        """The claims that put a concept in a list, of one condition or of all."""
+        claims = self.listed.get(resource, {}).get(slug, [])
+        return [c for c in claims if condition is None or c.condition == condition]
+
+    def in_list(self, resource: Resource, slug: str) -> bool:
+        return slug in self.listed.get(resource.name, {})
+
+    def select(self, resource: Resource, filters: Filters) -> list[str]:
+        """The slugs of a list's items under the filters, in order; 404 for unknown references.
+
+        An item comes where the first statement that keeps it comes, in the sources' order.
+        """
+        self.check(resource, filters)
+        if filters.condition is None:
+            claims = self.in_order.get(resource.name, [])
+        else:
+            claims = self.claims_of_condition(filters.condition, resource.name)
+        kept = (
+            claim.object
+            for claim in claims
+            if (filters.cause is None or claim.cause_type == filters.cause)
+            and (filters.treatment is None or claim.subject == filters.treatment)
+            and (filters.certainty is None or claim.certainty == filters.certainty)
+        )
+        needle = filters.q.casefold() if filters.q else None
+        return [
+            slug
+            for slug in dict.fromkeys(kept)
+            if (filters.kind is None or self.concepts[slug].kind == filters.kind)
+            and (needle is None or needle in self.concepts[slug].text)
+        ]
+
+    def check(self, resource: Resource, filters: Filters) -> None:
+        """Refuse filters that name nothing: 404 for unknown items, 422 for unknown terms."""
+        if filters.condition is not None:
+            self.require_condition(filters.condition)
+        references = (
+            ("cause", filters.cause, CAUSES),
+            ("treatment", filters.treatment, TREATMENTS),
+        )
+        for parameter, slug, name in references:
+            if slug is not None and not self.in_list(BY_NAME[name], slug):
+                noun = BY_NAME[name].singular
+                raise UnknownReference(parameter, f"no {noun} with slug {slug!r}; see /{name}")
+        vocabularies = (
+            ("kind", filters.kind, resource.kind_vocabulary),
+            ("certainty", filters.certainty, CERTAINTY),
+        )
+        for parameter, term, vocabulary in vocabularies:
+            if term is not None and vocabulary is not None and term not in self.terms(vocabulary):
+                known = ", ".join(self.terms(vocabulary))
+                raise InvalidParameter(parameter, f"must be one of: {known}")
+
+    def require_condition(self, slug: str) -> None:
+        if slug not in self.conditions:
+            raise UnknownReference("condition", f"no condition with slug {slug!r}; see /conditions")
+
+    def require_page(self, slug: str) -> None:
+        if slug not in self.conditions:
+            raise NotFound(f"No condition with slug {slug!r}; see /conditions.")
+
+    def require(self, resource: Resource, slug: str) -> None:
+        if not self.in_list(resource, slug):
+            raise NotFound(f"No {resource.singular} with slug {slug!r}; see {resource.path}.")
+
+    def claims_of_condition(self, condition: str, resource: str) -> list[Claim]:
+        """A condition's claims of one list, in its source's order."""
+        return self.by_condition.get(condition, {}).get(resource, [])
+
+    def body_sites(self, condition: str) -> list[Claim]:
+        return self.claims_of_condition(condition, BODY_SITES)
+
+    def path_of(self, slug: str) -> str:
+        """Where a concept is served: its condition page, or the first list that holds it."""
+        if slug in self.conditions:
+            return f"/conditions/{slug}"
+        resource = next((r for r in RESOURCES if self.in_list(r, slug)), None)
+        return f"{resource.path}/{slug}" if resource else ""
+
+
+def load_graph(connection: Connection) -> Graph:
+    """Read the graph's shape at the database's current revision."""
+    revision = knowledge_revision(connection)
+    predicate, term, concept = table(Predicate), table(VocabularyTerm), table(Concept)
+    condition, statement = table(Condition), table(Statement)
+    predicates = {
+        row.slug: PredicateInfo(row.slug, row.label, row.description, row.resource, row.subject)
+        for row in connection.execute(select(predicate).order_by(predicate.c.position))
+    }
+    vocabularies: dict[str, list[TermInfo]] = defaultdict(list)
+    for row in connection.execute(select(term).order_by(term.c.vocabulary, term.c.position)):
+        vocabularies[row.vocabulary].append(TermInfo(row.slug, row.label, row.description))
+    concepts = {
+        row.slug: ConceptInfo(
+            row.name,
+            row.kind,
+            "\n".join([row.name, *row.also_called, row.description or ""]).casefold(),
+        )
+        for row in connection.execute(
+            select(
+                concept.c.slug,
+                concept.c.name,
+                concept.c.kind,
+                concept.c.also_called,
+                concept.c.description,
+            )
+        )
+    }
+    conditions = {
+        row.slug: row.source_slug
+        for row in connection.execute(select(condition).order_by(condition.c.slug))
+    }
+    columns = [
+        statement.c.id,
+        statement.c.condition_slug,
+        statement.c.subject_slug,
+        statement.c.predicate,
+        statement.c.object_slug,
+        statement.c.cause_type_slug,
+        statement.c.certainty,
+        statement.c.qualifiers,
+        statement.c.position,
+    ]
+    claims = [
+        Claim(
+            row.id,
+            row.condition_slug,
+            row.subject_slug,
+            row.predicate,
+            row.object_slug,
+            row.cause_type_slug,
+            row.certainty,
+            tuple(row.qualifiers),
+            row.position,
+        )
+        for row in connection.execute(
+            select(*columns).order_by(statement.c.condition_slug, statement.c.position)
+        )
+    ]
+    return Graph(revision, predicates, dict(vocabularies), concepts, conditions, claims)
