@@ -6,10 +6,11 @@ page is never a query. The items themselves (descriptions, codes, evidence) stay
 database and are rendered once per revision (app/render.py, app/store.py).
 """
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, String, select, type_coerce
 
 from app.catalog import BY_NAME, RESOURCES, Resource
 from app.db import knowledge_revision
@@ -37,8 +38,6 @@ class Claim:
 class ConceptInfo:
     name: str
     kind: str | None
-    # Name, aliases and description, case-folded, for the lists' `q` filter.
-    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +89,9 @@ class Graph:
     # Cause type -> the risk-factor claims under it; treatment -> its drug claims.
     under_cause: dict[str, list[Claim]] = field(default_factory=dict)
     drugs_of: dict[str, list[Claim]] = field(default_factory=dict)
+    # Concept -> its name, aliases and description, case-folded, for the lists' `q` filter:
+    # read only when a list is first filtered by text (see load_texts).
+    texts: dict[str, str] | None = None
     # List -> its claims in the sources' order (conditions in slug order).
     in_order: dict[str, list[Claim]] = field(default_factory=dict)
 
@@ -147,11 +149,14 @@ class Graph:
             and (filters.certainty is None or claim.certainty == filters.certainty)
         )
         needle = filters.q.casefold() if filters.q else None
+        if needle is not None and self.texts is None:
+            raise RuntimeError("the concepts' texts are not loaded: see load_texts")
+        texts = self.texts or {}
         return [
             slug
             for slug in dict.fromkeys(kept)
             if (filters.kind is None or self.concepts[slug].kind == filters.kind)
-            and (needle is None or needle in self.concepts[slug].text)
+            and (needle is None or needle in texts[slug])
         ]
 
     def check(self, resource: Resource, filters: Filters) -> None:
@@ -203,7 +208,7 @@ class Graph:
 
 
 def load_graph(connection: Connection) -> Graph:
-    """Read the graph's shape at the database's current revision."""
+    """Read the graph's shape at the database's current revision: a few whole-table reads."""
     revision = knowledge_revision(connection)
     predicate, term, concept = table(Predicate), table(VocabularyTerm), table(Concept)
     condition, statement = table(Condition), table(Statement)
@@ -215,20 +220,10 @@ def load_graph(connection: Connection) -> Graph:
     for row in connection.execute(select(term).order_by(term.c.vocabulary, term.c.position)):
         vocabularies[row.vocabulary].append(TermInfo(row.slug, row.label, row.description))
     concepts = {
-        row.slug: ConceptInfo(
-            row.name,
-            row.kind,
-            "\n".join([row.name, *row.also_called, row.description or ""]).casefold(),
-        )
-        for row in connection.execute(
-            select(
-                concept.c.slug,
-                concept.c.name,
-                concept.c.kind,
-                concept.c.also_called,
-                concept.c.description,
-            )
-        )
+        slug: ConceptInfo(name, kind)
+        for slug, name, kind in connection.execute(
+            select(concept.c.slug, concept.c.name, concept.c.kind)
+        ).all()
     }
     conditions = {
         row.slug: row.source_slug
@@ -242,23 +237,55 @@ def load_graph(connection: Connection) -> Graph:
         statement.c.object_slug,
         statement.c.cause_type_slug,
         statement.c.certainty,
-        statement.c.qualifiers,
+        # As stored: most statements have no qualifier, and decoding every "[]" costs seconds
+        # at a thousand conditions.
+        type_coerce(statement.c.qualifiers, String),
         statement.c.position,
     ]
+    rows = connection.execute(
+        select(*columns).order_by(statement.c.condition_slug, statement.c.position)
+    ).all()
     claims = [
         Claim(
-            row.id,
-            row.condition_slug,
-            row.subject_slug,
-            row.predicate,
-            row.object_slug,
-            row.cause_type_slug,
-            row.certainty,
-            tuple(row.qualifiers),
-            row.position,
+            identity,
+            condition_slug,
+            subject,
+            predicate_slug,
+            target,
+            cause_type,
+            certainty,
+            _qualifiers(qualifiers),
+            position,
         )
-        for row in connection.execute(
-            select(*columns).order_by(statement.c.condition_slug, statement.c.position)
-        )
+        for (
+            identity,
+            condition_slug,
+            subject,
+            predicate_slug,
+            target,
+            cause_type,
+            certainty,
+            qualifiers,
+            position,
+        ) in rows
     ]
     return Graph(revision, predicates, dict(vocabularies), concepts, conditions, claims)
+
+
+def _qualifiers(stored: str | list[str]) -> tuple[str, ...]:
+    # SQLite hands JSON over as text; psycopg decodes it whatever the column is read as.
+    if isinstance(stored, list):
+        return tuple(stored)
+    return () if stored == "[]" else tuple(json.loads(stored))
+
+
+def load_texts(connection: Connection) -> dict[str, str]:
+    """Each concept's name, aliases and description, case-folded: what `q` looks in."""
+    concept = table(Concept)
+    rows = connection.execute(
+        select(concept.c.slug, concept.c.name, concept.c.also_called, concept.c.description)
+    ).all()
+    return {
+        slug: "\n".join([name, *also_called, description or ""]).casefold()
+        for slug, name, also_called, description in rows
+    }

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine
 
 from app.catalog import RESOURCES, Resource
 from app.db import knowledge_revision
-from app.graph import Graph, load_graph
+from app.graph import Filters, Graph, load_graph, load_texts
 from app.render import render_concepts, render_conditions
 
 logger = logging.getLogger(__name__)
@@ -74,6 +74,7 @@ class Snapshot:
     memo: Memo
     # Items being rendered right now: later requests for them wait instead of rendering again.
     pending: dict[Key, asyncio.Future[bytes | None]] = field(default_factory=dict)
+    texts_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def revision(self) -> str:
@@ -147,6 +148,15 @@ class KnowledgeStore:
         if self.warming is not None:
             self.warming.cancel()
             await asyncio.gather(self.warming, return_exceptions=True)
+
+    async def select(self, snapshot: Snapshot, resource: Resource, filters: Filters) -> list[str]:
+        """The slugs of a list's items under the filters, in order (app/graph.py)."""
+        graph = snapshot.graph
+        if filters.q is not None and graph.texts is None:
+            async with snapshot.texts_lock:
+                if graph.texts is None:
+                    graph.texts = await self.read(load_texts)
+        return graph.select(resource, filters)
 
     async def concepts(
         self, snapshot: Snapshot, resource: Resource, slugs: list[str], condition: str | None

@@ -51,7 +51,7 @@ def item_router(resource: Resource, list_filters: FilterDep = filters) -> APIRou
     ) -> Response:
         store = store_of(request)
         snapshot = await store.snapshot()
-        slugs = snapshot.graph.select(resource, where)
+        slugs = await store.select(snapshot, resource, where)
         items = await store.concepts(snapshot, resource, paging.window(slugs), where.condition)
         return json_bytes(page(items, total=len(slugs), limit=paging.limit, offset=paging.offset))
 
