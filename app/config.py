@@ -2,7 +2,9 @@
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +22,35 @@ class Settings(BaseSettings):
     cache_max_bytes: int = 64 * 2**20
     # How often, at most, the cache re-reads the knowledge revision to notice a migration.
     revision_check_interval: float = 1.0
+    # Where clients reach this deployment (behind a proxy, the proxy's address): links in the
+    # answers are built from it, never from the request, so no client can change them.
+    public_url: str = "http://127.0.0.1:8000"
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str) -> str:
+        if not _is_absolute_http_url(value):
+            raise ValueError(
+                "must be an absolute http(s) URL in ASCII with no user, query or fragment, "
+                "such as https://api.example.org"
+            )
+        return value.rstrip("/")
+
+
+def _is_absolute_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and parts.username is None
+        and not parts.query
+        and not parts.fragment
+        and value.isascii()
+    )
 
 
 @lru_cache

@@ -18,6 +18,7 @@ from app.catalog import (
 )
 from app.knowledge.terms import CODE_SYSTEMS, TestKind
 from app.models import Source
+from app.negotiation import choose
 from app.schemas import (
     CodePublic,
     ConditionPublic,
@@ -28,6 +29,7 @@ from app.schemas import (
     TreatmentPublic,
 )
 
+JSON = "application/json"
 JSON_LD = "application/ld+json"
 SCHEMA_ORG = "https://schema.org"
 # schema.org names a code system briefly ("ICD-10-CM"); we serve FHIR system URIs.
@@ -44,22 +46,7 @@ Node = dict[str, Any]
 
 def prefers_jsonld(accept: str) -> bool:
     """Whether an Accept header ranks JSON-LD above plain JSON; plain JSON wins ties."""
-
-    def quality(media_type: str) -> float:
-        best = 0.0
-        for part in accept.split(","):
-            name, *params = (piece.strip() for piece in part.split(";"))
-            if name.lower() in (media_type, "application/*", "*/*"):
-                weight = next((p[2:] for p in params if p.lower().startswith("q=")), "1")
-                try:
-                    q = float(weight)
-                except ValueError:
-                    q = 0.0
-                # An exact media type outranks a wildcard of the same weight.
-                best = max(best, q + (0.001 if name.lower() == media_type else 0.0))
-        return best
-
-    return quality(JSON_LD) > quality("application/json")
+    return choose(accept, [JSON, JSON_LD]) == JSON_LD
 
 
 def medical_code(code: CodePublic) -> Node:

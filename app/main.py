@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = create_serving_engine(settings.database_url)
+        app.state.readiness_engine = create_serving_engine(settings.database_url, pooled=False)
         app.state.expected_revisions = expected_revisions()
         report_readiness(app.state.engine, app.state.expected_revisions, settings.database_url)
         yield

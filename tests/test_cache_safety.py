@@ -2,11 +2,13 @@
 
 import httpx
 
+from app.config import Settings
+
 JSON_LD = "application/ld+json"
 
 
 def test_a_forged_host_does_not_reach_other_clients(client: httpx.Client) -> None:
-    # JSON-LD node ids are links built from the Host the client sent.
+    # JSON-LD node ids are links: built from the public URL, never from the Host sent.
     forged = client.get(
         "/conditions/calcinosis-cutis", headers={"Accept": JSON_LD, "Host": "evil.example"}
     )
@@ -14,7 +16,7 @@ def test_a_forged_host_does_not_reach_other_clients(client: httpx.Client) -> Non
     honest = client.get("/conditions/calcinosis-cutis", headers={"Accept": JSON_LD})
     assert honest.status_code == 200
     assert "evil.example" not in honest.text
-    assert honest.json()["@id"].startswith(str(client.base_url))
+    assert honest.json()["@id"].startswith(Settings().public_url + "/")
 
 
 def test_a_partial_answer_is_not_kept(client: httpx.Client) -> None:

@@ -104,7 +104,7 @@ def read_condition(
     # Both answers share one URL: caches must key them by Accept.
     vary = {"Vary": "Accept"}
     if prefers_jsonld(request.headers.get("accept", "")):
-        document = condition_document(session, public, str(request.base_url))
+        document = condition_document(session, public, request.app.settings.public_url)
         return JSONResponse(document, media_type=JSON_LD, headers=vary)
     response.headers.update(vary)
     return public
