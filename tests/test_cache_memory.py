@@ -23,7 +23,9 @@ import pytest
 from starlette.types import Message, Receive, Scope, Send
 
 from app.cache import ResponseCache, accepts_gzip
-from app.config import ROOT
+from app.config import ROOT, Settings
+from app.main import create_app
+from tests.conftest import LiveServer
 
 Answer = tuple[str, int, list[tuple[bytes, bytes]], bytes]
 # What the cache adds or the server sets per answer: not what the routes give.
@@ -40,8 +42,15 @@ def real_answer(client: httpx.Client, path: str, accept: str = "application/json
 
 
 @pytest.fixture(scope="module")
-def answers(client: httpx.Client) -> list[Answer]:
-    """Every list, an item of each, the conditions as JSON-LD, and searches: small and large."""
+def answers(sqlite_url: str) -> Iterator[list[Answer]]:
+    """Every list, an item of each, the conditions as JSON-LD, and searches: small and large.
+    (The cache holds bytes: which backend made them does not matter.)"""
+    app = create_app(Settings(database_url=sqlite_url))
+    with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=30) as client:
+        yield read_answers(client)
+
+
+def read_answers(client: httpx.Client) -> list[Answer]:
     document = client.get("/openapi.json").json()
     lists = [p for p in document["paths"] if "{" not in p and p.count("/") == 1]
     lists = [p for p in lists if p not in {"/search", "/export", "/health", "/ready", "/meta"}]
