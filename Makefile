@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Production serving: one process per worker; uvloop and httptools; no access log.
 WEB_CONCURRENCY ?= 1
-SERVE_FLAGS := --loop uvloop --http httptools --no-access-log --no-server-header
+SERVE_FLAGS := --loop uvloop --http httptools --no-access-log --no-server-header $(if $(FORWARDED_ALLOW_IPS),--forwarded-allow-ips '$(FORWARDED_ALLOW_IPS)',--no-proxy-headers)
 
 .PHONY: run test lint migrate clean browser bench
 

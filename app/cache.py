@@ -6,6 +6,10 @@ layer is the outermost one: a cached answer is sent before any routing, paramete
 query or JSON encoding happens. It is filled only by answers the routes produced (2xx answers to
 GET, with their status, headers and body), so it can never answer what the routes would not.
 
+The routes computing an answer to keep see only what the key holds: the path, the query string,
+Accept and Origin, a request addressed to the public URL, and no client address. So no other
+header (Host, X-Forwarded-*, Cookie, ...) can change what another client is served.
+
 Staleness: the revision is re-read at most once per `check_interval` seconds; when it differs,
 every stored answer is dropped. An answer computed under an older revision is never stored.
 """
@@ -15,25 +19,28 @@ import hashlib
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
+from sys import getsizeof as sizeof
 from typing import Any
+from urllib.parse import urlsplit
 
-import anyio.to_thread
 from fastapi import FastAPI
-from sqlalchemy import Engine
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
-from app.db import knowledge_revision
+from app.headers import oversized
+from app.negotiation import accepts
+from app.store import KnowledgeStore
 
 logger = logging.getLogger(__name__)
 
 Headers = list[tuple[bytes, bytes]]
 # Path, query string, Accept, Origin. Accept-Encoding is not part of the key: each entry holds
 # both codings. Origin is, because CORS answers differ between origins.
-Key = tuple[str, bytes, bytes, bytes, bytes]
+Key = tuple[str, bytes, bytes, bytes]
 
 GZIP_MIN_BYTES = 1024
 # What an answer is negotiated on; merged with any Vary the routes set.
@@ -41,20 +48,25 @@ VARY = ("Accept", "Accept-Encoding")
 # Answers about the service itself must be fresh every time; the bulk download is streamed as
 # it is read, never held whole in memory.
 UNCACHED_PATHS = frozenset({"/health", "/ready", "/export"})
-# What the key holds besides the path and query: a route may read these and no other header.
-KEYED_HEADERS = frozenset({"host", "accept", "accept-encoding", "origin"})
+# What a kept answer may vary on: the headers in the key (the only ones the routes see when
+# computing an answer to keep), and the coding each entry holds both of.
+NEGOTIATED = frozenset({"accept", "accept-encoding", "origin"})
 # Validators of the route's own, replaced by the cache's.
 ROUTE_VALIDATORS = frozenset({b"etag", b"last-modified"})
 # Headers that describe a body; a 304 has none.
 BODY_HEADERS = frozenset({b"content-type", b"content-length", b"content-encoding"})
-# Roughly what an entry costs beside its bodies, for the memory bound.
-ENTRY_OVERHEAD = 512
-
-
-def read_knowledge_revision(engine: Engine) -> str:
-    """The Alembic revision the database holds: every change of knowledge is a new one."""
-    with engine.connect() as connection:
-        return knowledge_revision(connection)
+# What the table of entries spends on each (its slot and its place in the recency order), as
+# tracemalloc measures an OrderedDict of many entries; the entry's own objects are counted one by
+# one (see ResponseCache.cost).
+SLOT_BYTES = 100
+# Header lines that many answers carry (content type, policies, Vary) are kept once and shared by
+# every entry; past this many distinct lines, each entry keeps its own.
+SHARED_LINES = 1000
+GZIP_LINE = (b"content-encoding", b"gzip")
+# Accept-Encoding values this short are read once each: browsers send a handful of them. Longer
+# or further ones are read every time, so no client can grow this memory.
+MEMO_VALUE_BYTES = 64
+MEMO_VALUES = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,18 +79,14 @@ class Representation:
     not_modified_headers: Headers
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Entry:
-    """A stored answer, ready to send as is or gzipped."""
+    """A stored answer, ready to send as is or gzipped; `cost` is what it and its key hold."""
 
     status: int
     identity: Representation
     gzipped: Representation | None
-
-    @property
-    def size(self) -> int:
-        gzipped = len(self.gzipped.body) if self.gzipped else 0
-        return len(self.identity.body) + gzipped + ENTRY_OVERHEAD
+    cost: int = 0
 
 
 class ResponseCache:
@@ -88,13 +96,19 @@ class ResponseCache:
         self,
         app: ASGIApp,
         *,
-        revision: Callable[[], str],
+        revision: Callable[[], Awaitable[str]],
         max_age: int,
         max_bytes: int,
         check_interval: float,
+        public_url: str,
         uncached_paths: Collection[str] = UNCACHED_PATHS,
     ) -> None:
         self.app = app
+        public = urlsplit(public_url)
+        default_port = 443 if public.scheme == "https" else 80
+        self.public_scheme = public.scheme
+        self.public_server = (public.hostname, public.port or default_port)
+        self.public_host = public.netloc.encode("ascii")
         self.read_revision = revision
         self.cache_control = f"public, max-age={max_age}".encode()
         self.max_bytes = max_bytes
@@ -102,6 +116,7 @@ class ResponseCache:
         self.uncached_paths = frozenset(uncached_paths)
         self.entries: OrderedDict[Key, Entry] = OrderedDict()
         self.size = 0
+        self.shared_lines: dict[tuple[bytes, bytes], tuple[bytes, bytes]] = {}
         self.revision: str | None = None
         # Bumped whenever the entries are dropped; an answer started under an older
         # generation may hold old knowledge and is not stored.
@@ -127,22 +142,21 @@ class ResponseCache:
         # The first of a repeated header counts, as it does for the routes (Starlette's
         # Headers.get): the key must name what the routes answered.
         headers = dict(reversed(scope["headers"]))
-        if b"range" in headers:
-            # A partial answer is for this request alone.
+        if b"range" in headers or oversized(scope) is not None:
+            # A partial answer is for this request alone; an oversized request is refused
+            # by the routes, whatever the cache holds for its key.
             await self.app(scope, receive, send)
             return
-        # Host is in the key because a route may build links from it (JSON-LD node ids).
         key = (
             scope["path"],
             scope["query_string"],
-            headers.get(b"host", b""),
             headers.get(b"accept", b""),
             headers.get(b"origin", b""),
         )
 
         entry = self.entries.get(key)
         if entry is None:
-            entry = await self.compute(key, scope, receive, send)
+            entry = await self.compute(key, self.keyed_request(scope, key), receive, send)
             if entry is None:
                 return  # the routes answered and the answer is not one to keep
         else:
@@ -167,11 +181,32 @@ class ResponseCache:
         )
         await send({"type": "http.response.body", "body": chosen.body})
 
+    def keyed_request(self, scope: Scope, key: Key) -> Scope:
+        """The request as the routes see it when computing an answer to keep: what the key
+        holds, addressed to the public URL, from no client in particular."""
+        _path, _query, accept, origin = key
+        headers = [(b"host", self.public_host)]
+        if accept:
+            headers.append((b"accept", accept))
+        if origin:
+            headers.append((b"origin", origin))
+        return {
+            **scope,
+            "scheme": self.public_scheme,
+            "server": self.public_server,
+            "client": None,
+            "headers": headers,
+        }
+
     async def check_revision(self) -> None:
         """Re-read the knowledge revision; drop every entry if it changed."""
         self.checking = True
         try:
-            revision: str | None = await anyio.to_thread.run_sync(self.read_revision)
+            revision: str | None = await self.read_revision()
+        except PoolTimeout:
+            # Every pooled connection is busy: the server is loaded, the knowledge unchanged.
+            logger.warning("no database connection came in time to re-read the revision")
+            revision = self.revision
         except Exception:
             logger.warning("cannot read the knowledge revision; answering uncached", exc_info=True)
             revision = None
@@ -182,6 +217,7 @@ class ResponseCache:
             self.revision = revision
             self.generation += 1
             self.entries.clear()
+            self.shared_lines.clear()
             self.size = 0
 
     async def compute(self, key: Key, scope: Scope, receive: Receive, send: Send) -> Entry | None:
@@ -234,10 +270,9 @@ class ResponseCache:
             else:
                 encoded = encoded or name == b"content-encoding"
                 kept.append((name, value))
+        vary_line = (b"vary", ", ".join(dict.fromkeys(vary)).encode("latin-1"))
         common = [
-            *kept,
-            (b"cache-control", cache_control),
-            (b"vary", ", ".join(dict.fromkeys(vary)).encode("latin-1")),
+            self.shared(line) for line in (*kept, (b"cache-control", cache_control), vary_line)
         ]
 
         def representation(data: bytes, coding: Headers) -> Representation:
@@ -258,21 +293,48 @@ class ResponseCache:
             # gives the same ETag.
             compressed = gzip.compress(body, compresslevel=6, mtime=0)
             if len(compressed) < len(body):
-                gzipped = representation(compressed, [(b"content-encoding", b"gzip")])
+                gzipped = representation(compressed, [GZIP_LINE])
         return Entry(status=status, identity=representation(body, []), gzipped=gzipped)
+
+    def shared(self, line: tuple[bytes, bytes]) -> tuple[bytes, bytes]:
+        """The one kept copy of a header line, so that entries carrying it share it."""
+        kept = self.shared_lines.get(line)
+        if kept is None:
+            if len(self.shared_lines) >= SHARED_LINES:
+                return line
+            kept = self.shared_lines[line] = line
+        return kept
+
+    def cost(self, key: Key, entry: Entry) -> int:
+        """The bytes an entry and its key hold that no other entry shares, for the memory bound.
+
+        Counted object by object: for small answers, the key, tags and header lists weigh more
+        than the body, and a flat guess let the cache grow to several times its bound.
+        """
+        size = SLOT_BYTES + sizeof(key) + sum(map(sizeof, key)) + sizeof(entry)
+        for kept in (entry.identity, entry.gzipped):
+            if kept is None:
+                continue
+            size += sizeof(kept) + sizeof(kept.body) + sizeof(kept.etag)
+            size += sizeof(kept.headers) + sizeof(kept.not_modified_headers)
+            for line in kept.headers:
+                if self.shared_lines.get(line) is not line:
+                    size += sizeof(line) + (0 if line[1] is kept.etag else sizeof(line[1]))
+        return size
 
     def store(self, key: Key, entry: Entry) -> None:
         """Keep the entry, forgetting the least recently used ones beyond the memory bound."""
-        if cost(key, entry) > self.max_bytes:
+        entry.cost = self.cost(key, entry)
+        if entry.cost > self.max_bytes:
             return
         old = self.entries.pop(key, None)
         if old is not None:
-            self.size -= cost(key, old)
+            self.size -= old.cost
         self.entries[key] = entry
-        self.size += cost(key, entry)
+        self.size += entry.cost
         while self.size > self.max_bytes:
-            evicted_key, evicted = self.entries.popitem(last=False)
-            self.size -= cost(evicted_key, evicted)
+            _evicted_key, evicted = self.entries.popitem(last=False)
+            self.size -= evicted.cost
 
 
 class CachedAPI(FastAPI):
@@ -286,11 +348,20 @@ class CachedAPI(FastAPI):
         super().__init__(**kwargs)
         self.response_cache = ResponseCache(
             super().__call__,
-            revision=lambda: read_knowledge_revision(self.state.engine),
+            # The knowledge store reads the revision (and the graph it names): one reading
+            # for the answers and for the cache that keeps them.
+            revision=self.knowledge_revision,
             max_age=settings.cache_max_age,
             max_bytes=settings.cache_max_bytes,
             check_interval=settings.revision_check_interval,
+            public_url=settings.public_url,
         )
+        # Routes build links from these, never from the request.
+        self.settings = settings
+
+    async def knowledge_revision(self) -> str:
+        store: KnowledgeStore = self.state.store
+        return (await store.snapshot()).revision
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "HEAD":
@@ -311,11 +382,6 @@ def _without_body(send: Send) -> Send:
     return send_headers_only
 
 
-def cost(key: Key, entry: Entry) -> int:
-    """What an entry holds in memory, its key included, for the memory bound."""
-    return entry.size + sum(len(part) for part in key)
-
-
 def storable(start: Message) -> bool:
     """A whole answer (200) that its route did not mark as private or not to be stored, and
     that varies on no header outside the key."""
@@ -326,26 +392,23 @@ def storable(start: Message) -> bool:
             return False
         if name == b"vary":
             tokens = {token.strip().lower() for token in value.decode("latin-1").split(",")}
-            if not tokens <= KEYED_HEADERS:
+            if not tokens <= NEGOTIATED:
                 return False
     return True
 
 
-@lru_cache(maxsize=256)
 def accepts_gzip(accept_encoding: bytes) -> bool:
     """Whether the client takes gzip, by its Accept-Encoding (RFC 9110, 12.5.3)."""
-    weights: dict[bytes, float] = {}
-    for part in accept_encoding.lower().split(b","):
-        coding, _, params = part.partition(b";")
-        weight = 1.0
-        params = params.strip().replace(b" ", b"")
-        if params.startswith(b"q="):
-            try:
-                weight = float(params[2:])
-            except ValueError:
-                weight = 0.0
-        weights[coding.strip()] = weight
-    return weights.get(b"gzip", weights.get(b"*", 0.0)) > 0
+    if len(accept_encoding) <= MEMO_VALUE_BYTES:
+        return _accepts_gzip_memo(accept_encoding)
+    return _accepts_gzip(accept_encoding)
+
+
+def _accepts_gzip(accept_encoding: bytes) -> bool:
+    return accepts(accept_encoding.decode("latin-1"), "gzip")
+
+
+_accepts_gzip_memo = lru_cache(maxsize=MEMO_VALUES)(_accepts_gzip)
 
 
 def etag_matches(if_none_match: bytes, etag: bytes) -> bool:

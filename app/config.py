@@ -2,7 +2,9 @@
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,9 +24,35 @@ class Settings(BaseSettings):
     revision_check_interval: float = 1.0
     # Memory for rendered items (per worker), kept until the knowledge revision changes.
     render_cache_bytes: int = 64 * 2**20
-    # Where clients reach this deployment: JSON-LD node ids and the OpenAPI `servers` use it,
-    # never the request's Host or forwarded headers, which a client could set.
+    # Where clients reach this deployment (behind a proxy, the proxy's address): links in the
+    # answers are built from it, never from the request, so no client can change them.
     public_url: str = "http://127.0.0.1:8000"
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str) -> str:
+        if not _is_absolute_http_url(value):
+            raise ValueError(
+                "must be an absolute http(s) URL in ASCII with no user, query or fragment, "
+                "such as https://api.example.org"
+            )
+        return value.rstrip("/")
+
+
+def _is_absolute_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and parts.username is None
+        and not parts.query
+        and not parts.fragment
+        and value.isascii()
+    )
 
 
 @lru_cache

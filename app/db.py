@@ -1,40 +1,108 @@
 """The serving engine: opens the database read-only, whatever the backend."""
 
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, pool, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError
+
+logger = logging.getLogger(__name__)
+
+# How long to wait for PostgreSQL to accept a connection: an unreachable server is a quick 503,
+# not a request that hangs.
+CONNECT_TIMEOUT_SECONDS = 5
 
 
-def create_serving_engine(database_url: str) -> Engine:
-    """An engine that cannot write: the serving path only ever reads."""
+def create_serving_engine(database_url: str, *, pooled: bool = True) -> Engine:
+    """An engine that cannot write: the serving path only ever reads.
+
+    Unpooled, every connection is new: it sees the database as a server just started would.
+    """
     url = make_url(database_url)
+    pooling: dict[str, Any] = {} if pooled else {"poolclass": pool.NullPool}
     if url.get_backend_name() == "sqlite":
+        path = url.database or ""
         # mode=ro makes SQLite refuse writes and never create a missing file;
         # query_only also refuses them on a connection that got past that.
         engine = create_engine(
             # A URI filename: characters such as ? # % in the path must be percent-encoded.
-            f"sqlite:///file:{quote(url.database or '')}?mode=ro&uri=true",
+            f"sqlite:///file:{quote(path)}?mode=ro&uri=true",
             connect_args={"check_same_thread": False},
+            **pooling,
         )
 
         @event.listens_for(engine, "connect")
         def _query_only(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.execute("PRAGMA query_only = ON")
 
+        if path and path != ":memory:":
+            _follow_the_file(engine, path)
         return engine
     # PostgreSQL: every transaction is read-only, so a write fails even if the role may write.
     # Each replica keeps at most ten connections, so that many replicas stay within the
     # server's max_connections (100 by default).
+    if pooled:
+        pooling = {"pool_size": 5, "max_overflow": 5, "pool_timeout": 10, "pool_pre_ping": True}
     return create_engine(
         url,
-        pool_size=5,
-        max_overflow=5,
-        pool_timeout=10,
-        pool_pre_ping=True,
-        connect_args={"options": "-c default_transaction_read_only=on"},
+        connect_args={
+            "options": "-c default_transaction_read_only=on",
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        },
+        **pooling,
     )
+
+
+def _follow_the_file(engine: Engine, path: str) -> None:
+    """Give up a pooled SQLite connection once its file was replaced or removed.
+
+    An open connection keeps reading the file it opened, even after a deploy moved a new file
+    to its path or removed it; a new connection opens whatever is at the path now, or fails.
+    """
+
+    def identity() -> tuple[int, int]:
+        status = os.stat(path)
+        return status.st_dev, status.st_ino
+
+    @event.listens_for(engine, "do_connect")
+    def _remember_the_file(_dialect: Any, record: Any, _args: Any, _params: Any) -> None:
+        # Read before opening: if the file changes in between, the next checkout notices.
+        try:
+            record.info["file"] = identity()
+        except OSError:
+            record.info.pop("file", None)  # the connection will fail to open, and say why
+
+    @event.listens_for(engine, "checkout")
+    def _check_the_file(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        try:
+            current = identity()
+        except OSError:
+            current = None
+        if current is None or current != record.info.get("file"):
+            raise DisconnectionError("the database file was replaced or removed")
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection for one read, given back when it ends.
+
+    A connection the database dropped by then is discarded, not an error: the rollback that
+    ends the read fails, yet what was read is whole and right.
+    """
+    connection = engine.connect()
+    try:
+        yield connection
+    finally:
+        try:
+            connection.close()
+        except DBAPIError as error:
+            logger.warning("A connection was lost after reading: %s", str(error).splitlines()[0])
+            connection.invalidate()
 
 
 def database_revisions(connection: Connection) -> frozenset[str]:

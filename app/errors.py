@@ -9,8 +9,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.headers import MAX_HEADER_BYTES, MAX_TARGET_BYTES, oversized
 from app.knowledge.loader import SLUG
 from app.schemas import Problem
 
@@ -77,6 +81,19 @@ class UnknownReference(ApiError):
         )
 
 
+class RequestTooLarge(ApiError):
+    """A request whose headers (431) or target (414) exceed what any client of this API needs."""
+
+    def __init__(self, status: int) -> None:
+        part, bound = (
+            ("request target", MAX_TARGET_BYTES)
+            if status == 414
+            else ("request headers", MAX_HEADER_BYTES)
+        )
+        detail = f"The {part} take more than {bound} bytes; this API needs far less."
+        super().__init__(status, HTTPStatus(status).phrase, detail)
+
+
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> ProblemResponse:
     return ProblemResponse(
         problem.model_dump(exclude_none=True), status_code=problem.status, headers=headers
@@ -120,18 +137,58 @@ def _parameter_error(error: dict[str, Any]) -> dict[str, str]:
 
 
 async def _database_error(request: Request, exc: Exception) -> ProblemResponse:
-    # A missing, unmigrated or unreachable database: the operator reads why, the client does not.
+    # A missing, unmigrated, unreachable or overloaded database (no pooled connection came in
+    # time): the operator reads why, the client does not, and may retry.
     logger.warning("The database could not answer: %s", str(exc).splitlines()[0])
     return await _api_error(
         request, Unavailable("The knowledge database is not available; see /ready.")
     )
 
 
-async def _unexpected_error(_request: Request, _exc: Exception) -> ProblemResponse:
+def _unexpected_problem() -> ProblemResponse:
     # Never say more: a trace or a query would tell a client about our internals.
     return problem_response(
         Problem(title="Internal Server Error", status=500, detail="The server failed to answer.")
     )
+
+
+async def _unexpected_error(_request: Request, _exc: Exception) -> ProblemResponse:
+    return _unexpected_problem()
+
+
+class ErrorBoundary:
+    """Refuses oversized requests and renders unexpected errors inside the app's middleware.
+
+    Starlette renders an unexpected error in its outermost layer, outside the middleware that
+    adds the security and CORS headers; this layer sits innermost, so those answers get them too.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = oversized(scope)
+        if status is not None:
+            refusal = RequestTooLarge(status)
+            await problem_response(refusal.problem)(scope, receive, send)
+            return
+        started = False
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched_send)
+        except Exception:
+            if started:
+                raise  # too late to answer anything else; the server closes the connection
+            logger.exception("Unexpected error answering %s", scope["path"])
+            await _unexpected_problem()(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -139,7 +196,11 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeout, _database_error)
+    # The last resort, for an error in the middleware itself; ErrorBoundary renders the rest.
     app.add_exception_handler(Exception, _unexpected_error)
+    # Innermost of the app's middleware, whatever is added before or after.
+    app.user_middleware.append(Middleware(ErrorBoundary))
     app.openapi = _with_problem_schema(app.openapi)  # type: ignore[method-assign]
 
 

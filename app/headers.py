@@ -1,7 +1,14 @@
-"""Security headers on every response, as a pure ASGI middleware (no per-request task or copy)."""
+"""Headers: the bounds on what a request carries, and security headers on every response (a pure
+ASGI middleware, no per-request task or copy)."""
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# What a request may carry, as servers usually bound it: far above what any client of this API
+# sends (every parameter is at most 200 characters), and small enough that no request, and no
+# cache key made from one, can hold much memory. uvicorn bounds neither with httptools.
+MAX_HEADER_BYTES = 8 * 1024
+MAX_TARGET_BYTES = 8 * 1024
 
 # JSON and text answers load nothing and may not be framed.
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -36,3 +43,14 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def oversized(scope: Scope) -> int | None:
+    """The status refusing a request beyond the bounds: 414 for its target, 431 for its headers."""
+    target = scope.get("raw_path") or scope["path"].encode()
+    if len(target) + len(scope["query_string"]) > MAX_TARGET_BYTES:
+        return 414
+    size = 0
+    for name, value in scope["headers"]:
+        size += len(name) + len(value)
+    return 431 if size > MAX_HEADER_BYTES else None

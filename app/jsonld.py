@@ -18,9 +18,11 @@ from app.catalog import (
 )
 from app.graph import Graph
 from app.knowledge.codes import CODE_SYSTEMS
+from app.negotiation import choose
 from app.render import render_concepts, render_conditions, render_sources
 from app.schemas import Code, Drug, Prevention, Treatment
 
+JSON = "application/json"
 JSON_LD = "application/ld+json"
 SCHEMA_ORG = "https://schema.org"
 # schema.org names a code system briefly ("ICD-10-CM"); we serve FHIR system URIs.
@@ -33,22 +35,7 @@ Node = dict[str, Any]
 
 def prefers_jsonld(accept: str) -> bool:
     """Whether an Accept header ranks JSON-LD above plain JSON; plain JSON wins ties."""
-
-    def quality(media_type: str) -> float:
-        best = 0.0
-        for part in accept.split(","):
-            name, *params = (piece.strip() for piece in part.split(";"))
-            if name.lower() in (media_type, "application/*", "*/*"):
-                weight = next((p[2:] for p in params if p.lower().startswith("q=")), "1")
-                try:
-                    q = float(weight)
-                except ValueError:
-                    q = 0.0
-                # An exact media type outranks a wildcard of the same weight.
-                best = max(best, q + (0.001 if name.lower() == media_type else 0.0))
-        return best
-
-    return quality(JSON_LD) > quality("application/json")
+    return choose(accept, [JSON, JSON_LD]) == JSON_LD
 
 
 def medical_code(code: Code) -> Node:

@@ -25,6 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = create_serving_engine(settings.database_url)
+        app.state.readiness_engine = create_serving_engine(settings.database_url, pooled=False)
         app.state.expected_revisions = expected_revisions()
         app.state.store = KnowledgeStore(
             app.state.engine,
@@ -62,7 +63,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
     install_docs(app)
     install_openapi(app, settings.public_url)
-    app.state.settings = settings
     return app
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine
 
 from app import __version__
 from app.catalog import RESOURCES
-from app.db import knowledge_revision
+from app.db import knowledge_revision, reading
 from app.graph import Graph, load_graph
 from app.jsonld import JSON_LD, condition_document
 from app.knowledge.lists import CERTAINTY
@@ -191,7 +191,7 @@ def install_openapi(app: FastAPI, public_url: str) -> None:
         engine: Engine | None = getattr(app.state, "engine", None)
         if engine is None:
             return build()  # not serving yet: no database to take examples from
-        with engine.connect() as connection:
+        with reading(engine) as connection:
             revision = knowledge_revision(connection)
             if revision not in documents:
                 graph = load_graph(connection)

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, Engine
 
 from app.catalog import RESOURCES, Resource
-from app.db import knowledge_revision
+from app.db import knowledge_revision, reading
 from app.graph import Filters, Graph, load_graph, load_texts
 from app.render import render_concepts, render_conditions
 
@@ -101,7 +101,7 @@ class KnowledgeStore:
         """Run `query` in a worker thread on a connection of its own, returned when it ends."""
 
         def run() -> T:
-            with self.engine.connect() as connection:
+            with reading(self.engine) as connection:
                 return query(connection)
 
         return await anyio.to_thread.run_sync(run)

@@ -4,10 +4,13 @@
 
 Needs wrk and taskset, and two cores: every server is pinned to one, wrk to the other. Runs:
 1. cold start: an empty database to the first answered request (alembic upgrade head + start);
-2. the service and three references (bench/references.py) serving the same bytes, with the same
-   uvicorn flags and the same wrk flags, alternated, for several rounds; medians are printed;
-3. scale: one condition against 1,000 (bench/synthetic.py), cached and uncached, one connection.
-`--only cold-start|compare|scale` runs one part.
+2. the service, cached (as shipped) and uncached (CACHE_MAX_BYTES=0), and three references
+   (bench/references.py) serving the same bytes, with the same uvicorn flags and the same wrk
+   flags, alternated, for several rounds; medians are printed;
+3. cold bursts: N simultaneous distinct misses on a server just started (bench/burst.py), on
+   SQLite and on PostgreSQL when one answers at TEST_POSTGRES_URL;
+4. scale: one condition against 1,000 (bench/synthetic.py), cached and uncached, one connection.
+`--only cold-start|compare|burst|scale` runs one part.
 Prints Markdown tables. Loopback only; each wrk run stops by itself.
 """
 
@@ -23,6 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from sqlalchemy import create_engine
+
+from app.graph import load_graph
+from bench.burst import burst, postgres_database
 from bench.harness import (
     BIN,
     Series,
@@ -35,12 +42,16 @@ from bench.harness import (
 from bench.synthetic import generate
 
 TREATMENTS = "/treatments"
+CONDITION = "/conditions/calcinosis-cutis"
+SEARCH = "/search?q=kidney"
 URLS = (
     TREATMENTS,
     "/risk-factors?cause=metastatic-calcification",
-    "/search?q=kidney",
+    SEARCH,
     "/treatments/carbon-dioxide-laser",
+    CONDITION,
 )
+BURSTS = (50, 100, 300)
 NOT_MODIFIED = "/treatments (304)"
 SCALE_URLS = {
     "list": "/treatments",
@@ -52,6 +63,7 @@ REFERENCES = {
     "ceiling": "bench.references:ceiling",
     "limit": "bench.references:limit",
 }
+COLUMNS = ("service", "uncached", "ceiling", "peer", "limit")
 
 
 def machine() -> str:
@@ -121,6 +133,8 @@ def compare(folder: Path, database: Path, args: argparse.Namespace) -> None:
     try:
         servers["service"] = Server("service", "app.main:app", server_core, env)
         servers["service"].wait(TREATMENTS)
+        uncached = {**env, "CACHE_MAX_BYTES": "0"}
+        servers["uncached"] = Server("uncached", "app.main:app", server_core, uncached)
         bodies: dict[str, str] = {}
         for url in URLS:
             status, _, answer = get(servers["service"].url + url)
@@ -163,16 +177,20 @@ def compare(folder: Path, database: Path, args: argparse.Namespace) -> None:
         f"median of {args.rounds} rounds (req/s, p99 ms)\n"
     )
     print(
-        "| URL | service | FastAPI ceiling | peer (FastAPI + SQLModel) | bare ASGI "
-        "| service / ceiling | service / peer | service / bare |"
+        "| URL | service | uncached | FastAPI ceiling | peer (FastAPI + SQLModel) | bare ASGI "
+        "| service / ceiling | uncached / ceiling | uncached / peer | service / bare |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for url in URLS:
         row = {name: results[(url, name)] for name in servers}
-        columns = ("service", "ceiling", "peer", "limit")
-        cells = [f"{row[name].rps:,.0f} ({row[name].p99:.2f})" for name in columns]
-        service = row["service"].rps
-        ratios = [service / row[name].rps for name in ("ceiling", "peer", "limit")]
+        cells = [f"{row[name].rps:,.0f} ({row[name].p99:.2f})" for name in COLUMNS]
+        pairs = (
+            ("service", "ceiling"),
+            ("uncached", "ceiling"),
+            ("uncached", "peer"),
+            ("service", "limit"),
+        )
+        ratios = [row[a].rps / row[b].rps for a, b in pairs]
         print(
             f"| `{url}` | "
             + " | ".join(cells)
@@ -181,14 +199,59 @@ def compare(folder: Path, database: Path, args: argparse.Namespace) -> None:
             + " |"
         )
     series = not_modified[(NOT_MODIFIED, "service")]
-    print(f"| `{NOT_MODIFIED}` | {series.rps:,.0f} ({series.p99:.2f}) | | | | | | |")
-    service = results[(TREATMENTS, "service")].rps
-    ceiling = service / results[(TREATMENTS, "ceiling")].rps
-    peer = service / results[(TREATMENTS, "peer")].rps
+    print(f"| `{NOT_MODIFIED}` | {series.rps:,.0f} ({series.p99:.2f}) | | | | | | | | |")
+
+    def ratio(url: str, a: str, b: str) -> float:
+        return results[(url, a)].rps / results[(url, b)].rps
+
     print(
-        f"\n`{TREATMENTS}`: {ceiling:.2f}x the FastAPI ceiling (goal: at least 0.8x), "
-        f"{peer:.1f}x the peer (goal: at least 10x)."
+        f"\n`{TREATMENTS}`: cached {ratio(TREATMENTS, 'service', 'ceiling'):.2f}x the FastAPI "
+        "ceiling (goal: at least 0.8x); uncached "
+        f"{ratio(TREATMENTS, 'uncached', 'ceiling'):.2f}x the ceiling (goal: at least 0.25x) and "
+        f"{ratio(TREATMENTS, 'uncached', 'peer'):.1f}x the peer (goal: at least 10x). Uncached "
+        f"condition page {ratio(CONDITION, 'uncached', 'peer'):.1f}x the peer, uncached search "
+        f"{ratio(SEARCH, 'uncached', 'peer'):.1f}x."
     )
+
+
+def bursts(database: Path) -> None:
+    server_core, load_core = cores()
+    os.sched_setaffinity(0, {load_core})
+    details = [f"/treatments/{slug}" for slug in treatments(database)]
+    backends: dict[str, str | None] = {"SQLite": f"sqlite:///{database}"}
+    server_url = os.environ.get(
+        "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
+    print(
+        "\n### Cold bursts: N simultaneous requests for distinct URLs on a server just started, "
+        "one worker\n"
+    )
+    print("| backend | N | 200s | other statuses | slowest | median | all answered in |")
+    print("|---|---:|---:|---|---:|---:|---:|")
+    with postgres_database(server_url) as postgres:
+        backends["PostgreSQL"] = postgres
+        for backend, url in backends.items():
+            if url is None:
+                print(f"| {backend} | | | not reachable at {server_url} | | | |")
+                continue
+            for count in BURSTS:
+                found = burst(url, count, server_core, details)
+                others = {s: n for s, n in found.statuses.items() if s != 200} or ""
+                print(
+                    f"| {backend} | {count} | {found.ok} | {others} | {found.slowest:.2f} s "
+                    f"| {found.median:.2f} s | {found.wall:.2f} s |"
+                )
+    os.sched_setaffinity(0, {server_core, load_core})
+
+
+def treatments(database: Path) -> list[str]:
+    """The slugs /treatments lists, read from the database."""
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as connection:
+            return list(load_graph(connection).listed.get("treatments", {}))
+    finally:
+        engine.dispose()
 
 
 def scale(folder: Path, small: Path, args: argparse.Namespace) -> None:
@@ -253,7 +316,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--conditions", type=int, default=1000)
     parser.add_argument(
-        "--only", choices=("cold-start", "compare", "scale"), help="run one part of the benchmark"
+        "--only",
+        choices=("cold-start", "compare", "burst", "scale"),
+        help="run one part of the benchmark",
     )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
@@ -278,6 +343,8 @@ def main() -> None:
         database = starts[0][2]
         if args.only in (None, "compare"):
             compare(folder, database, args)
+        if args.only in (None, "burst"):
+            bursts(database)
         if args.only in (None, "scale"):
             scale(folder, database, args)
 

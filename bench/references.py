@@ -1,7 +1,9 @@
 """The references the service is measured against, all serving the bytes the service serves.
 
-- `peer`: a typical FastAPI + SQLModel service: the same routes, response models and database,
-  querying and encoding JSON on every request, with no cache in front.
+- `peer`: a typical FastAPI + SQLModel service over the same database: plain (threaded) routes
+  with the same response models that, on every request, read what they answer (the graph's
+  shape, then the page's items with their codes, statements and evidence: about ten queries) and
+  let FastAPI validate and encode it. No cache, nothing kept between requests.
 - `ceiling`: FastAPI answering each benchmarked URL from precomputed bytes (an async route
   returning a Response): the most the framework's routing allows.
 - `limit`: a bare ASGI app sending the same precomputed bytes: what the server alone allows.
@@ -16,20 +18,24 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from starlette.types import Receive, Scope, Send
 
+from app.catalog import RESOURCES, Resource
 from app.config import get_settings
 from app.db import create_serving_engine
-from app.errors import install_error_handlers
-from app.routes import api_router
+from app.graph import Filters, load_graph
+from app.render import render_concepts, render_conditions
+from app.schemas import Condition, SearchPage
+from app.search import search
 
 JSON = "application/json"
 
 
 def make_peer() -> FastAPI:
-    """The service's routes as a typical app: every request queries and encodes."""
+    """The benchmarked routes as a typical app: every request queries, validates and encodes."""
     database_url = get_settings().database_url
 
     @asynccontextmanager
@@ -39,8 +45,52 @@ def make_peer() -> FastAPI:
         app.state.engine.dispose()
 
     app = FastAPI(lifespan=lifespan)
-    install_error_handlers(app)
-    app.include_router(api_router)
+
+    def list_route(resource: Resource) -> Callable[..., Any]:
+        def read_items(
+            request: Request, limit: int = 50, offset: int = 0, cause: str | None = None
+        ) -> Any:
+            with request.app.state.engine.connect() as connection:
+                graph = load_graph(connection)
+                slugs = graph.select(resource, Filters(cause=cause))
+                window = slugs[offset : offset + limit]
+                items = render_concepts(connection, graph, resource, window)
+            return {
+                "items": [items[s] for s in window],
+                "total": len(slugs),
+                "limit": limit,
+                "offset": offset,
+            }
+
+        return read_items
+
+    def detail_route(resource: Resource) -> Callable[..., Any]:
+        def read_item(request: Request, slug: str) -> Any:
+            with request.app.state.engine.connect() as connection:
+                graph = load_graph(connection)
+                graph.require(resource, slug)
+                return render_concepts(connection, graph, resource, [slug])[slug]
+
+        return read_item
+
+    for resource in RESOURCES:
+        app.add_api_route(resource.path, list_route(resource), response_model=resource.page)
+        app.add_api_route(
+            f"{resource.path}/{{slug}}", detail_route(resource), response_model=resource.schema
+        )
+
+    @app.get("/conditions/{slug}", response_model=Condition)
+    def read_condition(request: Request, slug: str) -> Any:
+        with request.app.state.engine.connect() as connection:
+            graph = load_graph(connection)
+            graph.require_page(slug)
+            return render_conditions(connection, graph, [slug])[slug]
+
+    @app.get("/search", response_model=SearchPage)
+    def read_search(request: Request, q: str, limit: int = 50, offset: int = 0) -> Any:
+        with request.app.state.engine.connect() as connection:
+            return search(connection, load_graph(connection), q, limit=limit, offset=offset)
+
     return app
 
 

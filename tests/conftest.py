@@ -129,6 +129,7 @@ class LiveServer:
     """A uvicorn server in a thread, on a free loopback port."""
 
     def __init__(self, app: FastAPI) -> None:
+        self.app = app
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]

@@ -71,7 +71,7 @@ class QueryCounter:
 
 @contextmanager
 def counted(server: LiveServer) -> Iterator[QueryCounter]:
-    engine = server.server.config.app.state.engine
+    engine = server.app.state.engine
     counter = QueryCounter()
     event.listen(engine, "before_cursor_execute", counter)
     try:
@@ -87,7 +87,7 @@ def queries_for(server: LiveServer, path: str) -> int:
 
 
 def wait_until_warm(server: LiveServer) -> None:
-    store = server.server.config.app.state.store
+    store = server.app.state.store
     deadline = time.monotonic() + 60
     while store.warming is None or not store.warming.done():
         assert time.monotonic() < deadline, "the warm-up did not end"

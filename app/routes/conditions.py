@@ -54,7 +54,7 @@ async def read_condition(request: Request, slug: SlugPath) -> Response:
     snapshot = await store.snapshot()
     snapshot.graph.require_page(slug)
     if prefers_jsonld(request.headers.get("accept", "")):
-        base = request.app.state.settings.public_url
+        base = request.app.settings.public_url
         document = await store.one(
             snapshot,
             ("jsonld", slug),

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from app import __version__
 from app.catalog import RESOURCES
+from app.db import reading
 from app.errors import PROBLEM_RESPONSES
 from app.graph import Graph
 from app.render import render_concepts, render_conditions, render_sources, source_text
@@ -67,7 +68,7 @@ def _batches(engine: Engine, graph: Graph, slugs: list[str], render: Any) -> Ite
     """Items rendered a batch at a time, each batch on a connection of its own."""
     for start in range(0, len(slugs), BATCH):
         window = slugs[start : start + BATCH]
-        with engine.connect() as connection:
+        with reading(engine) as connection:
             items = render(connection, graph, window)
         yield from (to_json(items[slug]) for slug in window)
 
@@ -76,10 +77,10 @@ def sections(engine: Engine, graph: Graph) -> Iterator[tuple[str, str, Iterator[
     """(section name, item kind, items as JSON) for everything served, in a stable order."""
 
     def sources() -> Iterator[bytes]:
-        with engine.connect() as connection:
+        with reading(engine) as connection:
             listed = render_sources(connection, graph)
         for source in listed:
-            with engine.connect() as connection:
+            with reading(engine) as connection:
                 text = source_text(connection, source.slug) or ""
             yield to_json(SourceExport(**source.model_dump(), text=text))
 

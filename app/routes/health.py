@@ -79,7 +79,9 @@ def read_health(response: Response) -> Any:
 def read_ready(request: Request, response: Response) -> Any:
     """The database answers and is at the migration revision this server expects."""
     expected: frozenset[str] = request.app.state.expected_revisions
-    reason = unreadiness(request.app.state.engine, expected)
+    # A new connection, not a pooled one: a pooled connection keeps a replaced or removed
+    # SQLite file open, and one made before a change of server or rights still works.
+    reason = unreadiness(request.app.state.readiness_engine, expected)
     if reason is not None:
         raise Unavailable(f"The knowledge database is not ready: {reason}.")
     response.headers.update(NO_STORE)
