@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
@@ -16,6 +16,7 @@ from app.headers import SecurityHeaders
 from app.openapi import DESCRIPTION, TAGS, install_openapi
 from app.routes import api_router
 from app.routes.health import expected_revisions, report_readiness
+from app.routes.params import utf8_query
 from app.store import KnowledgeStore
 
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,
         # A redirect would be built from the client's Host header, and a cache could keep it.
         redirect_slashes=False,
+        dependencies=[Depends(utf8_query)],
     )
     app.add_middleware(
         CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "HEAD"]

@@ -1,16 +1,20 @@
-"""The API's routers, gathered in one place."""
+"""The API's routes, gathered in one place."""
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from app.routes import conditions, export, health, items, meta, search, sources
-from app.routes.params import utf8_query
 
-api_router = APIRouter(dependencies=[Depends(utf8_query)])
-api_router.include_router(conditions.router)
-for router in items.routers:
-    api_router.include_router(router)
-api_router.include_router(sources.router)
-api_router.include_router(search.router)
-api_router.include_router(meta.router)
-api_router.include_router(export.router)
-api_router.include_router(health.router)
+ROUTERS = [
+    conditions.router,
+    *items.routers,
+    sources.router,
+    search.router,
+    meta.router,
+    export.router,
+    health.router,
+]
+# One flat router: every router included in another is matched, on every request, through the
+# one that includes it.
+api_router = APIRouter()
+for router in ROUTERS:
+    api_router.routes.extend(router.routes)
