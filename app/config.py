@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # Where clients reach this deployment: JSON-LD node ids and the OpenAPI `servers` use it,
     # never the request's Host or forwarded headers, which a client could set.
     public_url: str = "http://127.0.0.1:8000"
+    # Whom the API's users may write to, as the OpenAPI document's contact: an object with a
+    # `name`, and a `url` or an `email` (CONTACT='{"name": "...", "email": "..."}').
+    contact: dict[str, str] = {"name": "The operators of this deployment"}
 
 
 @lru_cache

@@ -55,13 +55,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redirect_slashes=False,
     )
     app.add_middleware(
-        CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "HEAD"]
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "HEAD"],
+        # A web page revalidates with If-None-Match, and reads the validator, the paging
+        # links, how long to wait after a 503 and an export's file name.
+        allow_headers=["If-None-Match"],
+        expose_headers=["ETag", "Link", "Retry-After", "Content-Disposition"],
     )
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
     app.include_router(api_router)
     install_docs(app)
-    install_openapi(app, settings.public_url)
+    install_openapi(app, settings)
     app.state.settings = settings
     return app
 

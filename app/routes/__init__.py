@@ -2,10 +2,13 @@
 
 from fastapi import APIRouter, Depends
 
-from app.routes import conditions, export, health, items, meta, search, sources
+from app.errors import PROBLEM_RESPONSES
+from app.routes import conditions, export, health, index, items, meta, search, sources
 from app.routes.params import utf8_query
 
-api_router = APIRouter(dependencies=[Depends(utf8_query)])
+# Any query string that is not UTF-8 is refused, whatever the operation: a 422 on every one.
+api_router = APIRouter(dependencies=[Depends(utf8_query)], responses={422: PROBLEM_RESPONSES[422]})
+api_router.include_router(index.router)
 api_router.include_router(conditions.router)
 for router in items.routers:
     api_router.include_router(router)

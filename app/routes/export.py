@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from app import __version__
 from app.catalog import RESOURCES
-from app.errors import PROBLEM_RESPONSES
+from app.errors import NAMELESS_PROBLEM_RESPONSES
 from app.graph import Graph
 from app.render import render_concepts, render_conditions, render_sources, source_text
 from app.routes.items import store_of
@@ -142,7 +142,7 @@ def export_ndjson(engine: Engine, graph: Graph) -> Iterator[bytes]:
             "description": "Everything served: JSON by default, NDJSON with `format=ndjson`.",
             "content": {NDJSON: {"schema": {"type": "string"}}},
         },
-        **PROBLEM_RESPONSES,
+        **NAMELESS_PROBLEM_RESPONSES,
     },
 )
 async def read_export(
