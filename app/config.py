@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     # Where clients reach this deployment (behind a proxy, the proxy's address): links in the
     # answers are built from it, never from the request, so no client can change them.
     public_url: str = "http://127.0.0.1:8000"
+    # Whom the API's users may write to, as the OpenAPI document's contact: an object with a
+    # `name`, and a `url` or an `email` (CONTACT='{"name": "...", "email": "..."}').
+    contact: dict[str, str] = {"name": "The operators of this deployment"}
 
     @field_validator("public_url")
     @classmethod

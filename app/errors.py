@@ -232,3 +232,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: problem_content("A parameter is invalid; `errors` says which and why."),
     503: problem_content("The database is missing, unmigrated or unreachable; see /ready."),
 }
+# Declared on operations whose path and parameters name no item: they cannot answer 404.
+NAMELESS_PROBLEM_RESPONSES = {
+    status: response for status, response in PROBLEM_RESPONSES.items() if status != 404
+}

@@ -1,4 +1,10 @@
-"""A condition as schema.org JSON-LD: a MedicalCondition whose every section is a typed node."""
+"""A condition as schema.org JSON-LD: a MedicalCondition with every section, in the vocabulary's
+own types (checked against schema-dts in the tests).
+
+The vocabulary has no property for a therapy's indications or a prevention measure's audience
+(`indication` is no longer one), so those stay in the JSON answers; `possibleComplication` takes
+text, so complications are named there and typed, with their codes, where the source mentions them.
+"""
 
 from collections.abc import Callable
 from typing import Any
@@ -10,6 +16,7 @@ from app.catalog import (
     COMPLICATIONS,
     DRUGS,
     PREVENTION,
+    RESOURCES,
     RISK_FACTORS,
     SYMPTOMS,
     TESTS,
@@ -20,7 +27,7 @@ from app.graph import Graph
 from app.knowledge.codes import CODE_SYSTEMS
 from app.negotiation import choose
 from app.render import render_concepts, render_conditions, render_sources
-from app.schemas import Code, Drug, Prevention, Treatment
+from app.schemas import Code, Drug, Treatment
 
 JSON = "application/json"
 JSON_LD = "application/ld+json"
@@ -59,10 +66,6 @@ def entity(type_: str, node_id: str, item: Any, **extra: Any) -> Node:
     return {**node, **extra}
 
 
-def indications(texts: list[str]) -> list[Node]:
-    return [{"@type": "MedicalIndication", "name": text} for text in texts]
-
-
 def _test(base: str, item: Any) -> Node:
     return entity(
         TEST_TYPES.get(item.kind or "", "MedicalTest"), f"{base}{TESTS.path}/{item.slug}", item
@@ -72,9 +75,6 @@ def _test(base: str, item: Any) -> Node:
 def _treatment(base: str, item: Treatment, drugs: dict[str, Drug]) -> Node:
     # schema.org's possibleTreatment takes a MedicalTherapy, not a Drug: drugs go in `drug`.
     extra: Node = {}
-    texts = [text for s in item.statements for text in s.indications]
-    if texts:
-        extra["indication"] = indications(list(dict.fromkeys(texts)))
     if item.drugs:
         extra["drug"] = [
             entity("Drug", f"{base}{DRUGS.path}/{ref.slug}", drugs[ref.slug]) for ref in item.drugs
@@ -82,27 +82,21 @@ def _treatment(base: str, item: Treatment, drugs: dict[str, Drug]) -> Node:
     return entity("MedicalTherapy", f"{base}{TREATMENTS.path}/{item.slug}", item, **extra)
 
 
-def _prevention(base: str, item: Prevention) -> Node:
-    # Whom a measure is for is what indicates it.
-    audiences = [s.audience for s in item.statements if s.audience]
-    extra = {"indication": indications(audiences)} if audiences else {}
-    return entity("MedicalTherapy", f"{base}{PREVENTION.path}/{item.slug}", item, **extra)
-
-
 def _typed(type_: str, resource: Resource) -> Callable[[str, Any, dict[str, Drug]], Node]:
     return lambda base, item, _drugs: entity(type_, f"{base}{resource.path}/{item.slug}", item)
 
 
-# schema.org property of MedicalCondition -> (list, how one of its items becomes a node, given
+Value = Node | str
+# schema.org property of MedicalCondition -> (list, how one of its items becomes a value, given
 # the condition's drugs).
-SECTIONS: dict[str, tuple[Resource, Callable[[str, Any, dict[str, Drug]], Node]]] = {
+SECTIONS: dict[str, tuple[Resource, Callable[[str, Any, dict[str, Drug]], Value]]] = {
     "cause": (CAUSES, _typed("MedicalCause", CAUSES)),
     "riskFactor": (RISK_FACTORS, _typed("MedicalRiskFactor", RISK_FACTORS)),
     "signOrSymptom": (SYMPTOMS, _typed("MedicalSignOrSymptom", SYMPTOMS)),
-    "possibleComplication": (COMPLICATIONS, _typed("MedicalCondition", COMPLICATIONS)),
+    "possibleComplication": (COMPLICATIONS, lambda _base, item, _drugs: str(item.name)),
     "typicalTest": (TESTS, lambda base, item, _drugs: _test(base, item)),
     "possibleTreatment": (TREATMENTS, _treatment),
-    "primaryPrevention": (PREVENTION, lambda base, item, _drugs: _prevention(base, item)),
+    "primaryPrevention": (PREVENTION, _typed("MedicalTherapy", PREVENTION)),
 }
 
 
@@ -119,11 +113,12 @@ def condition_document(connection: Connection, graph: Graph, slug: str, base_url
         rendered = render_concepts(connection, graph, resource, slugs, slug)
         return [rendered[s] for s in slugs]
 
-    drugs = {drug.slug: drug for drug in items(DRUGS)}
-    for prop, (resource, node) in SECTIONS.items():
-        nodes = [node(base, item, drugs) for item in items(resource)]
-        if nodes:
-            document[prop] = nodes
+    listed = {resource.name: items(resource) for resource in RESOURCES}
+    drugs = {drug.slug: drug for drug in listed[DRUGS.name]}
+    for prop, (resource, value) in SECTIONS.items():
+        values = [value(base, item, drugs) for item in listed[resource.name]]
+        if values:
+            document[prop] = values
     if condition.body_sites:
         document["associatedAnatomy"] = [
             entity("AnatomicalStructure", f"{condition_id}#{site.slug}", site)
@@ -140,5 +135,12 @@ def condition_document(connection: Connection, graph: Graph, slug: str, base_url
         article["url"] = source.url
     if source.publisher:
         article["publisher"] = {"@type": "Organization", "name": source.publisher}
+    complications = listed[COMPLICATIONS.name]
+    if complications:
+        # Their ids and codes, which possibleComplication (text) cannot hold.
+        article["mentions"] = [
+            entity("MedicalCondition", f"{base}{COMPLICATIONS.path}/{item.slug}", item)
+            for item in complications
+        ]
     document["subjectOf"] = article
     return document

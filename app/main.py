@@ -11,7 +11,7 @@ from app.cache import CachedAPI
 from app.config import Settings, get_settings
 from app.db import create_serving_engine
 from app.docs import install_docs
-from app.errors import install_error_handlers
+from app.errors import PROBLEM_RESPONSES, install_error_handlers
 from app.headers import SecurityHeaders
 from app.openapi import DESCRIPTION, TAGS, install_openapi
 from app.routes import api_router
@@ -55,16 +55,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,
         # A redirect would be built from the client's Host header, and a cache could keep it.
         redirect_slashes=False,
-        dependencies=[Depends(utf8_query)],
     )
     app.add_middleware(
-        CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "HEAD"]
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "HEAD"],
+        # A web page revalidates with If-None-Match, and reads the validator, the paging
+        # links, how long to wait after a 503 and an export's file name.
+        allow_headers=["If-None-Match"],
+        expose_headers=["ETag", "Link", "Retry-After", "Content-Disposition"],
     )
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
-    app.include_router(api_router)
+    # Any query string that is not UTF-8 is refused, whatever the operation: a 422 on every one.
+    app.include_router(
+        api_router, dependencies=[Depends(utf8_query)], responses={422: PROBLEM_RESPONSES[422]}
+    )
     install_docs(app)
-    install_openapi(app, settings.public_url)
+    install_openapi(app, settings)
     return app
 
 

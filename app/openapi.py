@@ -2,7 +2,8 @@
 
 The document is built once per knowledge revision, in a worker thread: its examples are real
 answers of the served data, and the values a client may send for a vocabulary parameter
-(`kind`, `certainty`) are the database's own terms.
+(`kind`, `certainty`) are the database's own terms. The served document is the API's contract:
+it is kept in docs/openapi.json (app/contract.py).
 """
 
 import copy
@@ -17,14 +18,17 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, Engine
 
 from app import __version__
+from app.cache import UNCACHED_PATHS
 from app.catalog import RESOURCES
+from app.config import Settings
 from app.db import knowledge_revision, reading
 from app.graph import Graph, load_graph
 from app.jsonld import JSON_LD, condition_document
 from app.knowledge.lists import CERTAINTY
 from app.render import render_concepts, render_conditions, render_sources, source_text
 from app.routes.export import NDJSON, sections
-from app.routes.meta import Meta, counts, vocabulary
+from app.routes.index import index
+from app.routes.meta import describe, vocabulary
 from app.schemas import Health, Readiness
 from app.search import search
 from app.search_index import KINDS
@@ -92,9 +96,10 @@ def _export_head(engine: Engine, graph: Graph) -> tuple[dict[str, Any], str]:
 
 
 def response_examples(
-    connection: Connection, engine: Engine, graph: Graph, public_url: str
+    app: FastAPI, connection: Connection, engine: Engine, graph: Graph, public_url: str
 ) -> Iterator[tuple[str, str, Any]]:
     """(path, media type, example) for every operation, each a real answer of the served data."""
+    yield "/", JSON, index(app).model_dump(mode="json")
     for resource in RESOURCES:
         slugs = list(graph.listed.get(resource.name, {}))
         if not slugs:
@@ -133,13 +138,7 @@ def response_examples(
         )
         yield "/sources/{slug}", JSON, sources[0].model_dump(mode="json")
         yield "/sources/{slug}/text", "text/plain", source_text(connection, sources[0].slug)
-    meta = Meta(
-        api_version=__version__,
-        revision=graph.revision,
-        sources=sources,
-        counts=counts(graph, len(sources)),
-    )
-    yield "/meta", JSON, meta.model_dump(mode="json")
+    yield "/meta", JSON, describe(graph, sources).model_dump(mode="json")
     yield "/vocabulary", JSON, vocabulary(graph).model_dump(mode="json")
     yield "/health", JSON, Health(status="ok").model_dump(mode="json")
     yield "/ready", JSON, Readiness(status="ready", revision=graph.revision).model_dump(mode="json")
@@ -149,10 +148,16 @@ def response_examples(
 
 
 def add_examples(
-    schema: dict[str, Any], connection: Connection, engine: Engine, graph: Graph, public_url: str
+    app: FastAPI,
+    schema: dict[str, Any],
+    connection: Connection,
+    engine: Engine,
+    graph: Graph,
+    public_url: str,
 ) -> None:
     """Attach a real answer as the example of each operation's 200 response."""
-    for path, media_type, example in response_examples(connection, engine, graph, public_url):
+    examples = response_examples(app, connection, engine, graph, public_url)
+    for path, media_type, example in examples:
         content = schema["paths"][path]["get"]["responses"]["200"]["content"]
         content[media_type]["example"] = example
 
@@ -168,9 +173,7 @@ def add_vocabularies(schema: dict[str, Any], graph: Graph) -> None:
     for (path, name), terms in values.items():
         for parameter in schema["paths"].get(path, {}).get("get", {}).get("parameters", []):
             if parameter["name"] == name and terms:
-                parameter["schema"] = {
-                    "anyOf": [{"enum": terms, "type": "string"}, {"type": "null"}]
-                }
+                parameter["schema"] = {"type": "string", "enum": terms}
 
 
 def describe_sources(schema: dict[str, Any], connection: Connection, graph: Graph) -> None:
@@ -182,22 +185,99 @@ def describe_sources(schema: dict[str, Any], connection: Connection, graph: Grap
     schema["info"]["description"] += f"\n**Sources served.**\n\n{listing}\n"
 
 
-def install_openapi(app: FastAPI, public_url: str) -> None:
+def describe_api(document: dict[str, Any], settings: Settings) -> None:
+    """Where the API is served, that it is public, whom to write to and the terms of its content."""
+    document["servers"] = [{"url": settings.public_url, "description": "This deployment."}]
+    # Public knowledge: no operation asks for credentials.
+    document["security"] = []
+    document["info"]["contact"] = settings.contact
+    # The API restates its sources: reusing what it serves is on the terms of each source,
+    # which /sources gives where the seeds record them.
+    document["info"]["license"] = {
+        "name": "The terms of each source (see /sources)",
+        "url": f"{settings.public_url.rstrip('/')}/sources",
+    }
+
+
+def plain_optional_parameters(document: dict[str, Any]) -> None:
+    """Declare an optional parameter as its type alone, not "the type, or null".
+
+    A query parameter is absent or has a value: null is nothing a client can send, and the
+    union reads as "string | (string | null)" in Swagger UI and generated clients.
+    """
+    for item in document["paths"].values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter["schema"]
+                branches = schema.get("anyOf", [])
+                kept = [branch for branch in branches if branch != {"type": "null"}]
+                if not parameter.get("required") and len(kept) == 1 < len(branches):
+                    rest = {key: value for key, value in schema.items() if key != "anyOf"}
+                    parameter["schema"] = {**kept[0], **rest}
+
+
+NOT_MODIFIED = "NotModified"
+HEADERS = {
+    "ETag": "Validator of this answer: send it back in If-None-Match, and the answer is 304 "
+    "while nothing changed. It changes whenever the knowledge revision does.",
+    "Cache-Control": "How long the answer may be reused, e.g. `public, max-age=300`.",
+    "Link": "RFC 8288 links to the `first`, `prev`, `next` and `last` pages of the list, "
+    "relative to this URL; `prev` and `next` only where such a page exists.",
+}
+
+
+def declare_caching(document: dict[str, Any]) -> None:
+    """Declare the validators and paging links answers carry, and the 304 revalidation gets."""
+    components = document.setdefault("components", {})
+    components["headers"] = {
+        name: {"description": text, "schema": {"type": "string"}} for name, text in HEADERS.items()
+    }
+    components["responses"] = {
+        NOT_MODIFIED: {
+            "description": "Not Modified: the answer is still the one whose ETag the request "
+            "sent in If-None-Match.",
+            "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
+        }
+    }
+    for path, item in document["paths"].items():
+        for operation in item.values():
+            names = []
+            if path not in UNCACHED_PATHS:
+                names += ["ETag", "Cache-Control"]
+                operation["responses"]["304"] = {"$ref": f"#/components/responses/{NOT_MODIFIED}"}
+            if any(p["name"] == "offset" for p in operation.get("parameters", [])):
+                names.append("Link")
+            if names:
+                operation["responses"]["200"]["headers"] = {
+                    name: {"$ref": f"#/components/headers/{name}"} for name in names
+                }
+
+
+def install_openapi(app: FastAPI, settings: Settings) -> None:
     """Serve /openapi.json, built in a worker thread once per knowledge revision."""
     build = app.openapi  # FastAPI's document, with what install_error_handlers adds
     documents: dict[str, dict[str, Any]] = {}
 
+    def contract() -> dict[str, Any]:
+        """The document as the code and the settings make it, before any data."""
+        # A copy: FastAPI keeps its own, and a failure must leave nothing half-made.
+        document = copy.deepcopy(build())
+        describe_api(document, settings)
+        plain_optional_parameters(document)
+        declare_caching(document)
+        return document
+
     def openapi() -> dict[str, Any]:
         engine: Engine | None = getattr(app.state, "engine", None)
         if engine is None:
-            return build()  # not serving yet: no database to take examples from
+            return contract()  # not serving yet: no database to take examples from
         with reading(engine) as connection:
             revision = knowledge_revision(connection)
             if revision not in documents:
                 graph = load_graph(connection)
-                # Built on a copy and kept only once whole: a failure leaves nothing half-made.
-                document = copy.deepcopy(build())
-                add_examples(document, connection, engine, graph, public_url)
+                # Kept only once whole.
+                document = contract()
+                add_examples(app, document, connection, engine, graph, settings.public_url)
                 add_vocabularies(document, graph)
                 describe_sources(document, connection, graph)
                 documents.clear()

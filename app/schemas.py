@@ -318,6 +318,18 @@ class Problem(Schema):
     )
 
 
+class Index(Schema):
+    """What this API is, and where to find its documentation and every resource."""
+
+    name: str
+    version: str = Field(description="Version of the API software, as in /meta.")
+    description: str
+    links: dict[str, str] = Field(
+        description="Where each thing is, by name: `docs` (Swagger UI), `redoc`, `openapi` "
+        "(this document), and every resource (`conditions`, `causes`, ..., `search`, `meta`)."
+    )
+
+
 class Health(Schema):
     """The process is up."""
 

@@ -72,7 +72,8 @@ class TestGeneratedClient:
         models = module("models")
         list_treatments = module("api.treatments.list_treatments")
         with module("client").Client(base_url=server.url) as api:
-            page = list_treatments.sync(client=api, kind="medication")
+            # A vocabulary parameter is an enum of the database's terms, not any text.
+            page = list_treatments.sync(client=api, kind=models.ListTreatmentsKind("medication"))
         assert isinstance(page, models.TreatmentPage)
         assert [t.slug for t in page.items] == [
             t["slug"] for t in client.get("/treatments?kind=medication").json()["items"]

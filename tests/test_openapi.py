@@ -8,6 +8,8 @@ import pytest
 from openapi_spec_validator import validate
 
 from app import __version__
+from app.cache import UNCACHED_PATHS
+from app.config import Settings
 
 # Generated clients name their functions after these: they never change.
 OPERATION_IDS = {
@@ -15,8 +17,10 @@ OPERATION_IDS = {
     "get_risk_factor", "list_symptoms", "get_symptom", "list_complications", "get_complication",
     "list_tests", "get_test", "list_treatments", "get_treatment", "list_prevention",
     "get_prevention", "list_drugs", "get_drug", "list_sources", "get_source", "get_source_text",
-    "search", "get_meta", "get_vocabulary", "export", "health", "ready",
+    "search", "get_meta", "get_vocabulary", "export", "health", "ready", "get_index",
 }  # fmt: skip
+# Query parameters that name an item: an unknown one is a 404.
+REFERENCES = {"condition", "cause", "treatment"}
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +57,15 @@ class TestDocument:
         for resource in ("conditions", "causes", "treatments", "risk-factors", "prevention"):
             assert resource in used
 
+    def test_declares_where_it_is_that_it_is_public_and_whom_to_ask(
+        self, spec: dict[str, Any]
+    ) -> None:
+        settings = Settings()
+        assert spec["servers"] == [{"url": settings.public_url, "description": "This deployment."}]
+        assert spec["security"] == []
+        assert spec["info"]["contact"] == settings.contact
+        assert spec["info"]["license"]["url"] == f"{settings.public_url}/sources"
+
 
 class TestOperations:
     def test_operation_ids_are_stable_snake_case(self, spec: dict[str, Any]) -> None:
@@ -73,6 +86,38 @@ class TestOperations:
         for path, op in operations(spec):
             for media_type, content in op["responses"]["200"]["content"].items():
                 assert content.get("example"), (path, media_type)
+
+    def test_404_only_where_a_slug_or_a_reference_can_name_nothing(
+        self, spec: dict[str, Any]
+    ) -> None:
+        for path, op in operations(spec):
+            names = [
+                p["name"]
+                for p in op.get("parameters", [])
+                if p["in"] == "path" or p["name"] in REFERENCES
+            ]
+            assert ("404" in op["responses"]) == bool(names), (path, names)
+
+    def test_every_operation_may_refuse_a_query_string(self, spec: dict[str, Any]) -> None:
+        # A query string that is not UTF-8 is a 422 whatever the operation.
+        for path, op in operations(spec):
+            assert "422" in op["responses"], path
+
+    def test_optional_parameters_are_their_type_alone(self, spec: dict[str, Any]) -> None:
+        # Not "string or null": null is nothing a query string can hold.
+        for path, op in operations(spec):
+            for parameter in op.get("parameters", []):
+                assert "anyOf" not in parameter["schema"], (path, parameter)
+                assert parameter["schema"].get("type") or "$ref" in parameter["schema"], path
+
+    def test_answers_declare_their_validator_and_paging_links(self, spec: dict[str, Any]) -> None:
+        for path, op in operations(spec):
+            headers = op["responses"]["200"].get("headers", {})
+            cached = path not in UNCACHED_PATHS
+            assert ("ETag" in headers) == cached, path
+            assert ("304" in op["responses"]) == cached, path
+            pages = any(p["name"] == "offset" for p in op.get("parameters", []))
+            assert ("Link" in headers) == pages, path
 
     def test_errors_are_problem_details(self, spec: dict[str, Any]) -> None:
         for path, op in operations(spec):
@@ -122,6 +167,14 @@ class TestExamplesAreRealAnswers:
     ) -> None:
         example = self.example(spec, operation_id, "application/json")
         assert example == client.get(f"{path}/{example['slug']}").json()
+
+    def test_index_example(self, spec: dict[str, Any], client: httpx.Client) -> None:
+        assert self.example(spec, "get_index", "application/json") == client.get("/").json()
+
+    def test_search_example(self, spec: dict[str, Any], client: httpx.Client) -> None:
+        example = self.example(spec, "search", "application/json")
+        word = client.get("/conditions").json()["items"][0]["name"].split()[0].lower()
+        assert example == client.get("/search", params={"q": word, "limit": 2}).json()
 
     def test_meta_example(self, spec: dict[str, Any], client: httpx.Client) -> None:
         assert self.example(spec, "get_meta", "application/json") == client.get("/meta").json()

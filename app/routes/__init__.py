@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 
-from app.routes import conditions, export, health, items, meta, search, sources
+from app.routes import conditions, export, health, index, items, meta, search, sources
 
 ROUTERS = [
+    index.router,
     conditions.router,
     *items.routers,
     sources.router,

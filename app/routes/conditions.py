@@ -4,12 +4,11 @@ import json
 
 from fastapi import APIRouter, Request, Response
 
-from app.errors import PROBLEM_RESPONSES
+from app.errors import NAMELESS_PROBLEM_RESPONSES, PROBLEM_RESPONSES
 from app.jsonld import JSON_LD, condition_document, prefers_jsonld
-from app.routes.items import json_bytes, store_of
+from app.routes.items import page_response, store_of
 from app.routes.params import PagingDep, SlugPath
 from app.schemas import Condition, ConditionPage
-from app.store import page
 
 router = APIRouter(prefix="/conditions", tags=["conditions"])
 # Both answers share one URL: caches must key them by Accept.
@@ -21,7 +20,7 @@ VARY = {"Vary": "Accept"}
     response_model=ConditionPage,
     operation_id="list_conditions",
     summary="List conditions",
-    responses=PROBLEM_RESPONSES,
+    responses=NAMELESS_PROBLEM_RESPONSES,
 )
 async def read_conditions(request: Request, paging: PagingDep) -> Response:
     """Every condition with a source of its own, with its codes and a summary of each section."""
@@ -29,7 +28,7 @@ async def read_conditions(request: Request, paging: PagingDep) -> Response:
     snapshot = await store.snapshot()
     slugs = list(snapshot.graph.conditions)
     items = await store.conditions(snapshot, paging.window(slugs))
-    return json_bytes(page(items, total=len(slugs), limit=paging.limit, offset=paging.offset))
+    return page_response(request, paging, items, len(slugs))
 
 
 @router.get(

@@ -2,17 +2,18 @@
 
 from collections.abc import Iterator
 from enum import StrEnum
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import Field
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from app import __version__
-from app.catalog import RESOURCES
+from app.catalog import RESOURCES, Resource
 from app.db import reading
-from app.errors import PROBLEM_RESPONSES
+from app.errors import NAMELESS_PROBLEM_RESPONSES
 from app.graph import Graph
 from app.render import render_concepts, render_conditions, render_sources, source_text
 from app.routes.items import store_of
@@ -92,15 +93,15 @@ def sections(engine: Engine, graph: Graph) -> Iterator[tuple[str, str, Iterator[
     )
     for resource in RESOURCES:
         slugs = list(graph.listed.get(resource.name, {}))
+        render = partial(_render_list, resource)
+        kind = resource.item.replace("_", "-")
+        yield resource.operation_name, kind, _batches(engine, graph, slugs, render)
 
-        def render(connection: Any, graph: Graph, window: list[str], r: Any = resource) -> Any:
-            return render_concepts(connection, graph, r, window)
 
-        yield (
-            resource.operation_name,
-            resource.item.replace("_", "-"),
-            _batches(engine, graph, slugs, render),
-        )
+def _render_list(
+    resource: Resource, connection: Connection, graph: Graph, slugs: list[str]
+) -> dict[str, Any]:
+    return render_concepts(connection, graph, resource, slugs)
 
 
 def _header(graph: Graph) -> dict[str, str]:
@@ -143,7 +144,7 @@ def export_ndjson(engine: Engine, graph: Graph) -> Iterator[bytes]:
             "description": "Everything served: JSON by default, NDJSON with `format=ndjson`.",
             "content": {NDJSON: {"schema": {"type": "string"}}},
         },
-        **PROBLEM_RESPONSES,
+        **NAMELESS_PROBLEM_RESPONSES,
     },
 )
 async def read_export(

@@ -9,6 +9,7 @@ from app.catalog import DRUGS, RESOURCES, RISK_FACTORS, TESTS, TREATMENTS, Resou
 from app.errors import PROBLEM_RESPONSES
 from app.graph import Filters
 from app.routes.params import (
+    Paging,
     PagingDep,
     SlugPath,
     drug_filters,
@@ -27,8 +28,14 @@ def store_of(request: Request) -> KnowledgeStore:
     return store
 
 
-def json_bytes(body: bytes) -> Response:
-    return Response(body, media_type=JSON)
+def json_bytes(body: bytes, headers: dict[str, str] | None = None) -> Response:
+    return Response(body, media_type=JSON, headers=headers)
+
+
+def page_response(request: Request, paging: Paging, items: list[bytes], total: int) -> Response:
+    """One page of a list, with links to the other pages in its Link header."""
+    body = page(items, total=total, limit=paging.limit, offset=paging.offset)
+    return json_bytes(body, paging.links(request, total))
 
 
 def item_router(resource: Resource, list_filters: FilterDep = filters) -> APIRouter:
@@ -53,7 +60,7 @@ def item_router(resource: Resource, list_filters: FilterDep = filters) -> APIRou
         snapshot = await store.snapshot()
         slugs = await store.select(snapshot, resource, where)
         items = await store.concepts(snapshot, resource, paging.window(slugs), where.condition)
-        return json_bytes(page(items, total=len(slugs), limit=paging.limit, offset=paging.offset))
+        return page_response(request, paging, items, len(slugs))
 
     @router.get(
         "/{slug}",

@@ -1,11 +1,17 @@
 """What this deployment serves: API version, knowledge revision, sources, counts, vocabularies."""
 
+import re
+from functools import lru_cache
+
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
 from app import __version__
 from app.catalog import RESOURCES
-from app.errors import PROBLEM_RESPONSES
+from app.config import ROOT
+from app.errors import NAMELESS_PROBLEM_RESPONSES
 from app.graph import Graph
 from app.render import render_sources
 from app.routes.items import json_bytes, store_of
@@ -23,10 +29,43 @@ class Meta(Schema):
         description="Knowledge revision: the database migration it was built to. "
         "It changes whenever the knowledge does."
     )
-    sources: list[Source]
+    knowledge_version: str = Field(
+        description='The knowledge revision and the day it was written, e.g. "0006 of 2026-11-25".'
+    )
+    knowledge_date: str | None = Field(
+        description="ISO date on which the knowledge revision was written (its migration's "
+        "Create Date); null for a revision this server's code does not know."
+    )
+    sources: list[Source] = Field(description="Every source, with its attribution.")
     counts: dict[str, int] = Field(
         description="How many items each list serves (`conditions`, `causes`, ...), and how "
         "many `sources` and `statements` there are."
+    )
+
+
+CREATE_DATE = re.compile(r"^Create Date: (\d{4}-\d{2}-\d{2})", re.MULTILINE)
+
+
+@lru_cache(maxsize=1)
+def migration_dates() -> dict[str, str]:
+    """Each migration's Create Date (ISO), by revision: the day its knowledge was written."""
+    script = ScriptDirectory.from_config(Config(str(ROOT / "alembic.ini")))
+    found = ((m.revision, CREATE_DATE.search(m.longdoc)) for m in script.walk_revisions())
+    return {revision: date.group(1) for revision, date in found if date}
+
+
+def describe(graph: Graph, sources: list[Source]) -> Meta:
+    """What /meta answers for the knowledge of `graph`."""
+    # The database may be at several heads: its knowledge is as recent as the latest one.
+    dates = [migration_dates().get(revision) for revision in graph.revision.split(",")]
+    date = max((d for d in dates if d), default=None) if all(dates) else None
+    return Meta(
+        api_version=__version__,
+        revision=graph.revision,
+        knowledge_version=f"{graph.revision} of {date}" if date else graph.revision,
+        knowledge_date=date,
+        sources=sources,
+        counts=counts(graph, len(sources)),
     )
 
 
@@ -60,20 +99,14 @@ def vocabulary(graph: Graph) -> Vocabulary:
     response_model=Meta,
     operation_id="get_meta",
     summary="Describe this deployment",
-    responses=PROBLEM_RESPONSES,
+    responses=NAMELESS_PROBLEM_RESPONSES,
 )
 async def read_meta(request: Request) -> Response:
-    """The API version, the knowledge revision, the sources and the counts per list."""
+    """The API version, the knowledge version, the sources with their attribution and the counts."""
     store = store_of(request)
     snapshot = await store.snapshot()
     sources = await store.read(lambda connection: render_sources(connection, snapshot.graph))
-    meta = Meta(
-        api_version=__version__,
-        revision=snapshot.revision,
-        sources=sources,
-        counts=counts(snapshot.graph, len(sources)),
-    )
-    return json_bytes(to_json(meta))
+    return json_bytes(to_json(describe(snapshot.graph, sources)))
 
 
 @router.get(
@@ -81,7 +114,7 @@ async def read_meta(request: Request) -> Response:
     response_model=Vocabulary,
     operation_id="get_vocabulary",
     summary="List the vocabularies",
-    responses=PROBLEM_RESPONSES,
+    responses=NAMELESS_PROBLEM_RESPONSES,
 )
 async def read_vocabulary(request: Request) -> Response:
     """The predicates, certainty values, code relations and kinds, with what each means."""

@@ -6,7 +6,7 @@ a worker thread on every request.
 
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote_to_bytes, urlencode
 
 from fastapi import Depends, Path, Query, Request
 
@@ -14,6 +14,7 @@ from app.errors import PLAIN_TEXT_PATTERN, SLUG_PATTERN, InvalidParameter
 from app.graph import Filters
 
 MAX_OFFSET = 1_000_000
+PAGE_PARAMETERS = ("limit", "offset")
 MAX_TEXT = 200
 
 
@@ -24,6 +25,29 @@ class Paging:
 
     def window(self, items: list[str]) -> list[str]:
         return items[self.offset : self.offset + self.limit]
+
+    def links(self, request: Request, total: int) -> dict[str, str]:
+        """A Link header (RFC 8288) to the first, previous, next and last pages of `total` items.
+
+        Each link is the request's own path and query with another offset: relative, so it
+        holds behind any host or proxy.
+        """
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k not in PAGE_PARAMETERS]
+        last = max(total - 1, 0) // self.limit * self.limit
+        pages = {"first": 0}
+        if self.offset > 0:
+            pages["prev"] = min(max(self.offset - self.limit, 0), last)
+        if self.offset + self.limit < total:
+            pages["next"] = self.offset + self.limit
+        pages["last"] = last
+        path = request.url.path
+        return {
+            "Link": ", ".join(
+                f"<{path}?{urlencode([*kept, ('limit', self.limit), ('offset', offset)])}>; "
+                f'rel="{rel}"'
+                for rel, offset in pages.items()
+            )
+        }
 
 
 async def paging(

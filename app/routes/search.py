@@ -55,4 +55,4 @@ async def read_search(
             condition=condition,
         )
     )
-    return json_bytes(to_json(found))
+    return json_bytes(to_json(found), paging.links(request, found.total))

@@ -3,12 +3,12 @@
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
-from app.errors import PROBLEM_RESPONSES, NotFound
+from app.errors import NAMELESS_PROBLEM_RESPONSES, PROBLEM_RESPONSES, NotFound
 from app.render import render_sources, source_text
-from app.routes.items import json_bytes, store_of
+from app.routes.items import json_bytes, page_response, store_of
 from app.routes.params import PagingDep, SlugPath
 from app.schemas import Source, SourcePage
-from app.store import page, to_json
+from app.store import to_json
 
 router = APIRouter(prefix="/sources", tags=["sources"])
 
@@ -22,7 +22,7 @@ def not_found(slug: str) -> NotFound:
     response_model=SourcePage,
     operation_id="list_sources",
     summary="List sources",
-    responses=PROBLEM_RESPONSES,
+    responses=NAMELESS_PROBLEM_RESPONSES,
 )
 async def read_sources(request: Request, paging: PagingDep) -> Response:
     """Every source text, with its sha256 and attribution."""
@@ -31,7 +31,7 @@ async def read_sources(request: Request, paging: PagingDep) -> Response:
     sources = await store.read(lambda connection: render_sources(connection, snapshot.graph))
     window = sources[paging.offset : paging.offset + paging.limit]
     items = [to_json(source) for source in window]
-    return json_bytes(page(items, total=len(sources), limit=paging.limit, offset=paging.offset))
+    return page_response(request, paging, items, len(sources))
 
 
 @router.get(
