@@ -16,7 +16,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -40,7 +40,7 @@ GZIP_MIN_BYTES = 1024
 VARY = ("Accept", "Accept-Encoding")
 # Answers about the service itself must be fresh every time; the bulk download is streamed as
 # it is read, never held whole in memory.
-UNCACHED_PATHS = frozenset({"/health", "/ready", "/export"})
+UNCACHED_PATHS = frozenset({"/health", "/ready", "/metrics", "/export"})
 # What the key holds besides the path and query: a route may read these and no other header.
 KEYED_HEADERS = frozenset({"host", "accept", "accept-encoding", "origin"})
 # Validators of the route's own, replaced by the cache's.
@@ -49,6 +49,20 @@ ROUTE_VALIDATORS = frozenset({b"etag", b"last-modified"})
 BODY_HEADERS = frozenset({b"content-type", b"content-length", b"content-encoding"})
 # Roughly what an entry costs beside its bodies, for the memory bound.
 ENTRY_OVERHEAD = 512
+
+
+# An outer layer (metrics, access log) may put a CacheReport in the scope under this key: the
+# cache then says how it handled the request. A hit never reaches the routes, so the report also
+# carries the route template of the answer, as recorded when the route produced it.
+CACHE_REPORT = "cache_report"
+
+
+@dataclass(slots=True)
+class CacheReport:
+    """How the cache handled one request: "hit", "miss" or None (not cacheable)."""
+
+    outcome: str | None = None
+    route: str | None = None
 
 
 def read_knowledge_revision(engine: Engine) -> str:
@@ -74,6 +88,8 @@ class Entry:
     status: int
     identity: Representation
     gzipped: Representation | None
+    # The template of the route that produced the answer ("/treatments/{slug}").
+    route: str | None = None
 
     @property
     def size(self) -> int:
@@ -141,12 +157,17 @@ class ResponseCache:
         )
 
         entry = self.entries.get(key)
+        report: CacheReport | None = scope.get(CACHE_REPORT)
         if entry is None:
+            if report is not None:
+                report.outcome = "miss"
             entry = await self.compute(key, scope, receive, send)
             if entry is None:
                 return  # the routes answered and the answer is not one to keep
         else:
             self.entries.move_to_end(key)
+            if report is not None:
+                report.outcome, report.route = "hit", entry.route
 
         chosen = entry.identity
         if entry.gzipped is not None and accepts_gzip(headers.get(b"accept-encoding", b"")):
@@ -214,6 +235,7 @@ class ResponseCache:
         if start is None or passing:
             return None
         entry = self.represent(start["status"], start.get("headers", []), b"".join(body), revision)
+        entry = replace(entry, route=getattr(scope.get("route"), "path", None))
         if generation == self.generation:
             self.store(key, entry)
         return entry

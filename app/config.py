@@ -20,6 +20,13 @@ class Settings(BaseSettings):
     cache_max_bytes: int = 64 * 2**20
     # How often, at most, the cache re-reads the knowledge revision to notice a migration.
     revision_check_interval: float = 1.0
+    # One JSON line per request on standard output.
+    access_log: bool = True
+    # Prometheus metrics at /metrics.
+    metrics: bool = True
+    # Where worker processes keep their metrics for /metrics to add up (prometheus-client reads
+    # it too, at import): needed with more than one worker.
+    prometheus_multiproc_dir: Path | None = None
 
 
 @lru_cache
