@@ -6,8 +6,10 @@ Needs wrk and taskset, and two cores: every server is pinned to one, wrk to the 
 1. cold start: an empty database to the first answered request (alembic upgrade head + start);
 2. the service and three references (bench/references.py) serving the same bytes, with the same
    uvicorn flags and the same wrk flags, alternated, for several rounds; medians are printed;
-3. scale: one condition against 1,000 (bench/synthetic.py), cached and uncached, one connection.
-`--only cold-start|compare|scale` runs one part.
+3. scale: one condition against 1,000 (bench/synthetic.py), cached and uncached, one connection;
+4. cost: the cached path with metrics and the access log on, off, and the ceiling
+   (bench/observability.py).
+`--only cold-start|compare|scale|cost` runs one part.
 Prints Markdown tables. Loopback only; each wrk run stops by itself.
 """
 
@@ -32,6 +34,7 @@ from bench.harness import (
     require_tools,
     wrk,
 )
+from bench.observability import cost
 from bench.synthetic import generate
 
 TREATMENTS = "/treatments"
@@ -253,7 +256,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--conditions", type=int, default=1000)
     parser.add_argument(
-        "--only", choices=("cold-start", "compare", "scale"), help="run one part of the benchmark"
+        "--only",
+        choices=("cold-start", "compare", "scale", "cost"),
+        help="run one part of the benchmark",
     )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
@@ -280,6 +285,8 @@ def main() -> None:
             compare(folder, database, args)
         if args.only in (None, "scale"):
             scale(folder, database, args)
+        if args.only in (None, "cost"):
+            cost(folder, database, args)
 
 
 if __name__ == "__main__":
