@@ -59,6 +59,9 @@ def unusable() -> str | None:
         return f"{', '.join(missing)} not installed (`make containers` as root)"
     if os.geteuid() != 0:
         return "podman builds and runs the image as root here"
+    info = podman("info", check=False, timeout=60)
+    if info.returncode != 0:
+        return f"podman cannot run here: {(info.stderr.strip().splitlines() or ['?'])[-1]}"
     return None
 
 

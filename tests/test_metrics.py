@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.config import ROOT, Settings
 from app.main import create_app
-from app.observability import ObservedAPI
+from app.observability import ObservedAPI, forget_dead_workers
 from tests.conftest import LiveServer
 
 FAMILIES = {
@@ -206,6 +206,40 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+# A worker in multiprocess mode: it writes a live gauge and a counter, then waits for its input.
+WORKER = (
+    "from prometheus_client import Counter, Gauge;"
+    " Gauge('entries', 'Entries.', multiprocess_mode='livesum').set(3);"
+    " Counter('hits', 'Hits.').inc(); print('written', flush=True); input()"
+)
+
+
+def test_a_dead_workers_gauges_go_and_its_counts_stay(tmp_path: Path) -> None:
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    dead, alive = workers
+    for worker in workers:
+        assert worker.stdout is not None
+        assert worker.stdout.readline() == "written\n"
+    dead.communicate("")
+    try:
+        forget_dead_workers(tmp_path)
+        assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+            [f"counter_{dead.pid}.db", f"counter_{alive.pid}.db", f"gauge_livesum_{alive.pid}.db"]
+        )
+    finally:
+        alive.communicate("")
 
 
 @contextmanager
