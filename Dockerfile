@@ -6,33 +6,40 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DATABASE_URL=sqlite:////app/data/knowledge.db \
-    WEB_CONCURRENCY=2
+    HOST=0.0.0.0 \
+    PORT=8000 \
+    WEB_CONCURRENCY=2 \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/metrics
 
 WORKDIR /app
 
-# Dependencies in their own layer: rebuilt only when pyproject.toml changes.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+# Dependencies in their own layer, exactly as locked (versions and hashes), the PostgreSQL
+# driver included: rebuilt only when the lock changes.
+COPY requirements/runtime.txt requirements/runtime.txt
+RUN pip install --require-hashes -r requirements/runtime.txt
 
-COPY README.md alembic.ini ./
+COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
 COPY seed ./seed
-# The package itself, in place (its metadata gives the API's version), then the database,
-# built by the same migrations as everywhere else.
-RUN pip install --no-deps -e . \
+# The package itself, in place (its metadata gives the API's version), built by the locked
+# setuptools; its code compiled now, since the server cannot write bytecode at run time; then
+# the database, built by the same migrations as everywhere else.
+RUN pip install --no-deps --no-build-isolation -e . \
+    && python -m compileall -q app migrations \
     && alembic upgrade head
 
 # Served by a user that owns nothing: the database is read-only to the server anyway.
-RUN useradd --system --no-create-home --uid 10001 api
-USER api
+RUN groupadd --system --gid 10001 api \
+    && useradd --system --no-create-home --uid 10001 --gid 10001 api
+USER 10001:10001
 
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4).status != 200)"]
+# Healthy means ready: the database answers at the revision this code serves.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['PORT']}/ready\", timeout=4)"]
 
-# uvicorn reads its number of worker processes from WEB_CONCURRENCY.
-CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", \
-     "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--no-server-header"]
+# The workers add up their metrics through files in PROMETHEUS_MULTIPROC_DIR, emptied at every
+# start (under a read-only root, /tmp must be a tmpfs); uvicorn reads its number of worker
+# processes from WEB_CONCURRENCY. The access log is the app's own, one JSON line per request.
+CMD ["sh", "-c", "mkdir -p \"$PROMETHEUS_MULTIPROC_DIR\" && rm -f \"$PROMETHEUS_MULTIPROC_DIR\"/*.db && exec uvicorn app.main:app --host \"$HOST\" --port \"$PORT\" --loop uvloop --http httptools --no-access-log --no-server-header"]

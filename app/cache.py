@@ -20,7 +20,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from sys import getsizeof as sizeof
 from typing import Any
@@ -47,7 +47,7 @@ GZIP_MIN_BYTES = 1024
 VARY = ("Accept", "Accept-Encoding")
 # Answers about the service itself must be fresh every time; the bulk download is streamed as
 # it is read, never held whole in memory.
-UNCACHED_PATHS = frozenset({"/health", "/ready", "/export"})
+UNCACHED_PATHS = frozenset({"/health", "/ready", "/metrics", "/export"})
 # What a kept answer may vary on: the headers in the key (the only ones the routes see when
 # computing an answer to keep), and the coding each entry holds both of.
 NEGOTIATED = frozenset({"accept", "accept-encoding", "origin"})
@@ -69,6 +69,20 @@ MEMO_VALUE_BYTES = 64
 MEMO_VALUES = 64
 
 
+# An outer layer (metrics, access log) may put a CacheReport in the scope under this key: the
+# cache then says how it handled the request. A hit never reaches the routes, so the report also
+# carries the route template of the answer, as recorded when the route produced it.
+CACHE_REPORT = "cache_report"
+
+
+@dataclass(slots=True)
+class CacheReport:
+    """How the cache handled one request: "hit", "miss" or None (not cacheable)."""
+
+    outcome: str | None = None
+    route: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Representation:
     """One coding of an answer: its body and the headers of a 200 and of a 304."""
@@ -87,6 +101,8 @@ class Entry:
     identity: Representation
     gzipped: Representation | None
     cost: int = 0
+    # The template of the route that produced the answer ("/treatments/{slug}").
+    route: str | None = None
 
 
 class ResponseCache:
@@ -155,12 +171,17 @@ class ResponseCache:
         )
 
         entry = self.entries.get(key)
+        report: CacheReport | None = scope.get(CACHE_REPORT)
         if entry is None:
+            if report is not None:
+                report.outcome = "miss"
             entry = await self.compute(key, self.keyed_request(scope, key), receive, send)
             if entry is None:
                 return  # the routes answered and the answer is not one to keep
         else:
             self.entries.move_to_end(key)
+            if report is not None:
+                report.outcome, report.route = "hit", entry.route
 
         chosen = entry.identity
         if entry.gzipped is not None and accepts_gzip(headers.get(b"accept-encoding", b"")):
@@ -250,6 +271,7 @@ class ResponseCache:
         if start is None or passing:
             return None
         entry = self.represent(start["status"], start.get("headers", []), b"".join(body), revision)
+        entry = replace(entry, route=getattr(scope.get("route"), "path", None))
         if generation == self.generation:
             self.store(key, entry)
         return entry

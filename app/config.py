@@ -31,6 +31,14 @@ class Settings(BaseSettings):
     # `name`, and a `url` or an `email` (CONTACT='{"name": "...", "email": "..."}').
     contact: dict[str, str] = {"name": "The operators of this deployment"}
 
+    # One JSON line per request on standard output.
+    access_log: bool = True
+    # Prometheus metrics at /metrics.
+    metrics: bool = True
+    # Where worker processes keep their metrics for /metrics to add up (prometheus-client reads
+    # it too, at import): needed with more than one worker.
+    prometheus_multiproc_dir: Path | None = None
+
     @field_validator("public_url")
     @classmethod
     def _absolute_http_url(cls, value: str) -> str:

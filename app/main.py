@@ -7,12 +7,12 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
-from app.cache import CachedAPI
 from app.config import Settings, get_settings
 from app.db import create_serving_engine
 from app.docs import install_docs
 from app.errors import PROBLEM_RESPONSES, install_error_handlers
 from app.headers import SecurityHeaders
+from app.observability import ObservedAPI, count_database_errors
 from app.openapi import DESCRIPTION, TAGS, install_openapi
 from app.routes import api_router
 from app.routes.health import expected_revisions, report_readiness
@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = create_serving_engine(settings.database_url)
         app.state.readiness_engine = create_serving_engine(settings.database_url, pooled=False)
+        count_database_errors(app.state.engine)
         app.state.expected_revisions = expected_revisions()
         app.state.store = KnowledgeStore(
             app.state.engine,
@@ -40,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.store.close()
         app.state.engine.dispose()
 
-    app = CachedAPI(
+    app = ObservedAPI(
         settings,
         title="Condition Knowledge API",
         version=__version__,

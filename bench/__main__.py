@@ -9,8 +9,10 @@ Needs wrk and taskset, and two cores: every server is pinned to one, wrk to the 
    flags, alternated, for several rounds; medians are printed;
 3. cold bursts: N simultaneous distinct misses on a server just started (bench/burst.py), on
    SQLite and on PostgreSQL when one answers at TEST_POSTGRES_URL;
-4. scale: one condition against 1,000 (bench/synthetic.py), cached and uncached, one connection.
-`--only cold-start|compare|burst|scale` runs one part.
+4. scale: one condition against 1,000 (bench/synthetic.py), cached and uncached, one connection;
+5. cost: the cached path with metrics and the access log on, off, and the ceiling
+   (bench/observability.py).
+`--only cold-start|compare|burst|scale|cost` runs one part.
 Prints Markdown tables. Loopback only; each wrk run stops by itself.
 """
 
@@ -39,6 +41,7 @@ from bench.harness import (
     require_tools,
     wrk,
 )
+from bench.observability import cost
 from bench.synthetic import generate
 
 TREATMENTS = "/treatments"
@@ -317,7 +320,7 @@ def main() -> None:
     parser.add_argument("--conditions", type=int, default=1000)
     parser.add_argument(
         "--only",
-        choices=("cold-start", "compare", "burst", "scale"),
+        choices=("cold-start", "compare", "burst", "scale", "cost"),
         help="run one part of the benchmark",
     )
     args = parser.parse_args()
@@ -347,6 +350,8 @@ def main() -> None:
             bursts(database)
         if args.only in (None, "scale"):
             scale(folder, database, args)
+        if args.only in (None, "cost"):
+            cost(folder, database, args)
 
 
 if __name__ == "__main__":

@@ -63,7 +63,9 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str,
 class Server:
     """`uvicorn TARGET` with the common flags, pinned to `core`, on a free loopback port."""
 
-    def __init__(self, name: str, target: str, core: int, env: dict[str, str]) -> None:
+    def __init__(
+        self, name: str, target: str, core: int, env: dict[str, str], log: Path | None = None
+    ) -> None:
         self.name = name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -71,7 +73,11 @@ class Server:
             "taskset", "-c", str(core), str(BIN / "uvicorn"), target,
             "--host", "127.0.0.1", "--port", str(self.port), *UVICORN_FLAGS,
         ]  # fmt: skip
-        self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
+        # The access log (standard output) goes to `log`, or nowhere: never into the report.
+        with open(log or os.devnull, "ab") as output:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env={**os.environ, **env}, stdout=output
+            )
 
     def wait(self, path: str, timeout: float = 60) -> float:
         """Poll until `path` answers 200; return the time it took since the start."""

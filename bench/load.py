@@ -129,6 +129,8 @@ def main() -> int:
              "--port", str(port), "--no-server-header", "--no-access-log",
              "--log-level", "warning"],
             cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url},
+            # The access log (a line per request) is not the report.
+            stdout=subprocess.DEVNULL,
         )  # fmt: skip
         try:
             deadline = time.monotonic() + 30
