@@ -102,7 +102,9 @@ def reading(engine: Engine) -> Iterator[Connection]:
             connection.close()
         except DBAPIError as error:
             logger.warning("A connection was lost after reading: %s", str(error).splitlines()[0])
-            connection.invalidate()
+            # SQLAlchemy has closed and discarded a connection it saw disconnected.
+            if not connection.closed:
+                connection.invalidate()
 
 
 def database_revisions(connection: Connection) -> frozenset[str]:
