@@ -12,6 +12,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import Connection
+
+from app.graph import load_graph
+from app.search import search
+
 RELEVANCE_SET = Path(__file__).with_name("search_relevance.toml")
 # A hit is an expected item among the first TOP results; reciprocal ranks count the first DEPTH.
 TOP = 3
@@ -128,3 +133,32 @@ def measure(search: Search, queries: Sequence[Query]) -> Relevance:
     hits = sum(outcome.hit for outcome in scored)
     reciprocal = sum(1 / outcome.rank for outcome in scored if outcome.rank is not None)
     return Relevance(hit_at_3=hits / len(scored), mrr=reciprocal / len(scored), outcomes=outcomes)
+
+
+def searcher(connection: Connection) -> Search:
+    """The search the API serves, on one database, as the slugs of its first DEPTH hits."""
+    graph = load_graph(connection)
+
+    def run(q: str) -> list[str]:
+        return [hit.slug for hit in search(connection, graph, q, limit=DEPTH, offset=0).items]
+
+    return run
+
+
+def report(name: str, relevance: Relevance) -> str:
+    """hit@3, MRR and each category's passed queries, in a few lines, then the misses."""
+    categories = ", ".join(
+        f"{category} {passed}/{total}"
+        for category, (passed, total) in relevance.by_category().items()
+    )
+    lines = [
+        f"{name}: hit@{TOP} {relevance.hit_at_3:.3f}, MRR {relevance.mrr:.3f} "
+        f"({len(relevance.outcomes)} queries)",
+        f"  by category: {categories}",
+    ]
+    lines += [
+        f"  missed {o.query.query!r}: expected {', '.join(o.query.expect) or 'nothing'}, "
+        f"found {', '.join(o.found[:TOP]) or 'nothing'}"
+        for o in relevance.misses
+    ]
+    return "\n".join(lines)
