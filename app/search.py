@@ -24,6 +24,7 @@ vocabulary is read once per knowledge revision (per `Graph`), its typo index bui
 import math
 import threading
 import weakref
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -180,7 +181,7 @@ class Vocabulary:
 
     def prefixed(self, prefix: str) -> list[str]:
         """The stems of the words `prefix` begins, most widely held first, at most MAX_EXPANSION."""
-        first = _bisect(self.words, prefix)
+        first = bisect_left(self.words, prefix)
         found: dict[str, None] = {}
         for word in self.words[first:]:
             if not word.startswith(prefix):
@@ -217,17 +218,6 @@ class Vocabulary:
     def weight(self, documents: int) -> int:
         """How much a word held by that many documents weighs: rarer words weigh more."""
         return round(100 * math.log(1 + self.total / max(documents, 1)))
-
-
-def _bisect(words: list[str], prefix: str) -> int:
-    low, high = 0, len(words)
-    while low < high:
-        middle = (low + high) // 2
-        if words[middle] < prefix:
-            low = middle + 1
-        else:
-            high = middle
-    return low
 
 
 def load_vocabulary(connection: Connection) -> Vocabulary:

@@ -15,6 +15,7 @@ holding that stem, for the typo correction, prefix expansion and word weights of
 """
 
 import re
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
@@ -83,8 +84,9 @@ TERM_COLUMNS = tuple(dict.fromkeys(FIELDS.values()))
 # Letters and digits: the words both indexes hold (an underscore separates words there too).
 WORD = re.compile(r"[^\W_]+")
 # Snowball's English stemmer, pinned in pyproject.toml: another version may stem differently,
-# and the stems in the index are only rebuilt when a migration runs.
-STEMMER = snowballstemmer.stemmer("english")
+# and the stems in the index are only rebuilt when a migration runs. A stemmer keeps the word
+# it works on in itself, so each thread has its own.
+STEMMERS = threading.local()
 
 
 def words_of(text: str) -> list[str]:
@@ -95,7 +97,10 @@ def words_of(text: str) -> list[str]:
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A word's stem (the word lower-cased)."""
-    stemmed: str = STEMMER.stemWord(word)
+    stemmer = getattr(STEMMERS, "english", None)
+    if stemmer is None:
+        stemmer = STEMMERS.english = snowballstemmer.stemmer("english")
+    stemmed: str = stemmer.stemWord(word)
     return stemmed
 
 

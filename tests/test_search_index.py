@@ -1,10 +1,13 @@
 """The search index and vocabulary: they follow the search documents, and searches read the index
 rather than every document (on every backend)."""
 
+import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+import snowballstemmer  # type: ignore[import-untyped]
 from alembic import command
 from sqlalchemy import Engine, create_engine, event, insert, inspect, pool, select, text, update
 
@@ -202,3 +205,26 @@ def test_search_reads_the_index_not_every_document(
                 assert "Bitmap Index Scan on ix_search_document_search_vector" in plan, plan
                 assert "Seq Scan" not in plan, plan
     engine.dispose()
+
+
+STEMMER = snowballstemmer.stemmer("english")
+
+
+def test_words_are_stemmed_alike_in_concurrent_searches() -> None:
+    # Searches run in worker threads: a stemmer shared between them would mix up their words.
+    roots = ("calcif", "treat", "prevent", "diagnos")
+    endings = ("ing", "ed", "ication", "ions", "ies", "s", "ation", "ly", "ness", "ment")
+    words = [root + ending for root in roots for ending in endings]
+    expected = {word: STEMMER.stemWord(word) for word in words}
+    # Switching threads every microsecond makes them meet inside a stemmer, as load does.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            for _ in range(20):
+                stem.cache_clear()
+                found = dict(zip(words, pool.map(stem, words), strict=True))
+                assert found == expected
+    finally:
+        sys.setswitchinterval(interval)
+        stem.cache_clear()

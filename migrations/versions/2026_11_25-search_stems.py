@@ -2,7 +2,7 @@
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-11-26 09:00:00
+Create Date: 2026-11-25 19:30:00
 
 Words are stemmed in Python (app/search_index.py), so the full-text index now holds the stems a
 document's columns list rather than reading its text itself. On SQLite: an FTS5 table over the
