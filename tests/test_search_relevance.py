@@ -30,6 +30,42 @@ def test_the_relevance_set_stays_above_its_floor(database_url: str) -> None:
     assert all(o.hit for o in relevance.outcomes if not o.query.expect)
 
 
+# What a person types and finds nothing, or the wrong thing first, without stemming, aliases,
+# typo correction, kind words and any-words ranking: each finds what the set expects, on its own.
+EVERYDAY_EXAMPLES = (
+    "itchy",
+    "diabetic",
+    "stop smoking",
+    "dead tissue",
+    "CKD",
+    "Coumadin",
+    "CAT scan",
+    "calcinosis cutus",
+    "prevention",
+    "blisters that won't heal",
+)
+
+
+def test_each_everyday_example_finds_what_a_person_expects(database_url: str) -> None:
+    examples = [q for q in load_queries() if q.query in EVERYDAY_EXAMPLES]
+    assert len(examples) == len(EVERYDAY_EXAMPLES)
+    engine = create_engine(database_url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        relevance = measure(searcher(connection), examples)
+    engine.dispose()
+    assert not relevance.misses, report(engine.dialect.name, relevance)
+
+
+def test_every_name_finds_its_item_first(database_url: str) -> None:
+    # Items quoting the same sentences share an item's words: its own name still wins.
+    names = [q for q in load_queries() if q.category == "name" and len(q.expect) == 1]
+    engine = create_engine(database_url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        relevance = measure(searcher(connection), names)
+    engine.dispose()
+    assert all(outcome.rank == 1 for outcome in relevance.outcomes), report("names", relevance)
+
+
 def test_both_backends_give_the_same_answers(
     sqlite_url: str, postgresql_url: str, queries: list[str]
 ) -> None:
