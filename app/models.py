@@ -159,9 +159,18 @@ class SearchDocument(SQLModel, table=True):
     name: str
     aliases: str
     description: str
+    # Words naming the lists it is served in, and its kind ("symptoms: symptom, sign").
+    kinds: str = ""
     # Text that is searched but not the item's own: its statements, qualifiers, indications.
     details: str
     quotes: str
+    # The distinct stems of each weight class, each between spaces (app/search_index.py):
+    # what the full-text index holds, and what ranking checks a stem against.
+    name_terms: str = ""
+    description_terms: str = ""
+    kind_terms: str = ""
+    detail_terms: str = ""
+    quote_terms: str = ""
 
 
 class SearchCondition(SQLModel, table=True):
@@ -170,6 +179,15 @@ class SearchCondition(SQLModel, table=True):
     __tablename__ = "search_condition"
     document_id: int = Field(foreign_key="search_document.id", primary_key=True)
     condition_slug: str = Field(primary_key=True, index=True)
+
+
+class SearchWord(SQLModel, table=True):
+    """A word the search documents hold, its stem, and how many documents hold that stem."""
+
+    __tablename__ = "search_word"
+    word: str = Field(primary_key=True)
+    stem: str
+    documents: int
 
 
 def table(model: type[SQLModel]) -> Table:

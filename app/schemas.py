@@ -209,8 +209,31 @@ class Source(Schema):
     conditions: list[str]
 
 
+class Span(Schema):
+    """A range of a text: text[start:end]."""
+
+    start: int = Field(description="Offset of the first character (Unicode code points).")
+    end: int = Field(description="Offset just past the last character.")
+
+
+class Snippet(Schema):
+    """Plain text from the field of the item that matched, with the matched words' places."""
+
+    field: str = Field(
+        description="Where the text is from: `name`, `aliases`, `description`, `kinds` (the "
+        "lists it is served in), `details` (what the statements say of it) or `quotes`."
+    )
+    text: str = Field(
+        description="One line of that field, at most 160 characters of it around the first "
+        "match; `…` marks where it was cut."
+    )
+    highlights: list[Span] = Field(
+        description="Where the matched words are in `text`, in order: text[start:end]."
+    )
+
+
 class SearchHit(Schema):
-    """An item that matches a search, with its kind and where to read it."""
+    """An item that matches a search, with its kind, where to read it and why it matched."""
 
     kind: str = Field(description="`condition`, or the list the item is served in.")
     slug: str
@@ -219,6 +242,14 @@ class SearchHit(Schema):
     conditions: list[str] = Field(description="Slugs of the conditions whose sources name it.")
     path: str
     score: float = Field(description="Higher is better; comparable within one search.")
+    matched: list[str] = Field(
+        default_factory=list,
+        description="The words of the query the item holds (as corrected, when corrected), "
+        "in the query's order.",
+    )
+    snippet: Snippet | None = Field(
+        default=None, description="The text that matched best, with the matched words marked."
+    )
 
 
 class Term(Schema):
@@ -297,6 +328,12 @@ class SourcePage(Page[Source]):
 
 class SearchPage(Page[SearchHit]):
     """One page of search hits, best first."""
+
+    did_you_mean: str | None = Field(
+        default=None,
+        description="The query with each word no item holds replaced by the nearest word "
+        "items do hold, when there was such a word; the hits are those of this query.",
+    )
 
 
 class ParameterError(Schema):

@@ -1,20 +1,41 @@
 """The search documents: derived from the knowledge tables, rebuilt after every migration run.
 
 One document per concept with a URL (a condition, or an object of a statement whose predicate
-serves a list), holding what /search looks in: its name, its aliases, its description, the
-details of the statements that name it (their descriptions, qualifiers, indications, audiences)
-and their quotes. They are derived data, never curated: migrations/env.py rebuilds them from the
-knowledge tables whenever a migration has run, so they always follow the knowledge and the
-code that indexes it.
+serves a list), holding what /search looks in: its name, its aliases, its description, the words
+naming the lists it is served in (its kinds), the details of the statements that name it (their
+descriptions, qualifiers, indications, audiences) and their quotes. They are derived data, never
+curated: migrations/env.py rebuilds them from the knowledge tables whenever a migration has run,
+so they always follow the knowledge and the code that indexes it.
+
+Words are stemmed here, in Python, with one pinned Snowball stemmer, so that every backend's
+full-text index holds the same stems and finds the same documents: each document keeps the
+distinct stems of each weight class of its text (`name_terms`, ...), and the vocabulary table
+(`search_word`) maps every word the documents hold to its stem and the number of documents
+holding that stem, for the typo correction, prefix expansion and word weights of app/search.py.
 """
 
-from collections import defaultdict
+import re
+import threading
+from collections import Counter, defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
+import snowballstemmer  # type: ignore[import-untyped]
 from sqlalchemy import Connection, delete, insert, inspect, select
 
-from app.knowledge.lists import CONCEPT_LISTS
+from app.knowledge.lists import (
+    CAUSES,
+    COMPLICATIONS,
+    CONCEPT_LISTS,
+    DRUGS,
+    KIND_VOCABULARIES,
+    PREVENTION,
+    RISK_FACTORS,
+    SYMPTOMS,
+    TESTS,
+    TREATMENTS,
+)
 from app.models import (
     Concept,
     Condition,
@@ -23,7 +44,9 @@ from app.models import (
     Predicate,
     SearchCondition,
     SearchDocument,
+    SearchWord,
     Statement,
+    VocabularyTerm,
     table,
 )
 
@@ -31,21 +54,77 @@ CONDITION_KIND = "condition"
 # Kinds a search hit can have, in the order a concept listed in several takes the first of.
 KINDS = (CONDITION_KIND, *CONCEPT_LISTS)
 
+# Everyday words for each kind, beside the kind's own name and the labels of its kind vocabulary
+# (a test's "blood test", a treatment's "laser therapy"): a query that uses one ("signs of ...",
+# "medicine for ...", "how to prevent ...") favours the items of that kind.
+KIND_WORDS = {
+    CONDITION_KIND: "condition",
+    CAUSES: "cause, type",
+    RISK_FACTORS: "risk",
+    SYMPTOMS: "symptom, sign",
+    COMPLICATIONS: "complication",
+    TESTS: "test, diagnosis, diagnose",
+    TREATMENTS: "treatment, treat, therapy, cure",
+    DRUGS: "drug, medicine, medication",
+    PREVENTION: "prevent, avoid",
+}
+
+# The columns of a document that /search reads, and the class of stems each is indexed under:
+# names and aliases weigh alike, then descriptions, kinds, details and quotes.
+FIELDS = {
+    "name": "name_terms",
+    "aliases": "name_terms",
+    "description": "description_terms",
+    "kinds": "kind_terms",
+    "details": "detail_terms",
+    "quotes": "quote_terms",
+}
+TERM_COLUMNS = tuple(dict.fromkeys(FIELDS.values()))
+
+# Letters and digits: the words both indexes hold (an underscore separates words there too).
+WORD = re.compile(r"[^\W_]+")
+# Snowball's English stemmer, pinned in pyproject.toml: another version may stem differently,
+# and the stems in the index are only rebuilt when a migration runs. A stemmer keeps the word
+# it works on in itself, so each thread has its own.
+STEMMERS = threading.local()
+
+
+def words_of(text: str) -> list[str]:
+    """The words of a text, lower-cased, in order."""
+    return WORD.findall(text.lower())
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A word's stem (the word lower-cased)."""
+    stemmer = getattr(STEMMERS, "english", None)
+    if stemmer is None:
+        stemmer = STEMMERS.english = snowballstemmer.stemmer("english")
+    stemmed: str = stemmer.stemWord(word)
+    return stemmed
+
+
+def terms_text(stems: Iterable[str]) -> str:
+    """Distinct stems as one text, each between spaces, so `' stem '` finds a whole stem."""
+    distinct = list(dict.fromkeys(stems))
+    return f" {' '.join(distinct)} " if distinct else ""
+
 
 def has_search_documents(connection: Connection) -> bool:
-    """Whether the database holds the concept graph's search tables (not an older schema)."""
+    """Whether the database holds this code's search tables (not an older schema)."""
     names = set(inspect(connection).get_table_names())
-    if not {"search_document", "search_condition", "statement"} <= names:
+    if not {"search_document", "search_condition", "search_word", "statement"} <= names:
         return False
     columns = {c["name"] for c in inspect(connection).get_columns("search_document")}
-    return "aliases" in columns
+    return set(TERM_COLUMNS) <= columns
 
 
 def rebuild_search_documents(connection: Connection) -> int:
     """Replace every search document with one built from the knowledge tables; return the count."""
     connection.execute(delete(table(SearchCondition)))
     connection.execute(delete(table(SearchDocument)))
-    documents = list(build_documents(connection))
+    connection.execute(delete(table(SearchWord)))
+    documents = [indexed(document) for document in build_documents(connection)]
     if documents:
         connection.execute(
             insert(table(SearchDocument)),
@@ -59,16 +138,46 @@ def rebuild_search_documents(connection: Connection) -> int:
                 for condition in doc["conditions"]
             ],
         )
+        connection.execute(insert(table(SearchWord)), vocabulary_rows(documents))
     return len(documents)
+
+
+def indexed(document: dict[str, Any]) -> dict[str, Any]:
+    """A document with the stems of each of its weight classes."""
+    stems: dict[str, list[str]] = defaultdict(list)
+    for field, column in FIELDS.items():
+        stems[column] += [stem(word) for word in words_of(document[field])]
+    return document | {column: terms_text(stems[column]) for column in TERM_COLUMNS}
+
+
+def vocabulary_rows(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every word the documents hold, with its stem and how many documents hold that stem."""
+    holding: Counter[str] = Counter()
+    words: set[str] = set()
+    for document in documents:
+        stems: set[str] = set()
+        for field in FIELDS:
+            found = words_of(document[field])
+            words.update(found)
+            stems.update(stem(word) for word in found)
+        holding.update(stems)
+    return [
+        {"word": word, "stem": stem(word), "documents": holding[stem(word)]}
+        for word in sorted(words)
+    ]
 
 
 def build_documents(connection: Connection) -> Iterable[dict[str, Any]]:
     """The search documents the knowledge tables call for, with ids in a stable order."""
     concept, statement, evidence = table(Concept), table(Statement), table(Evidence)
-    predicate = table(Predicate)
+    predicate, term = table(Predicate), table(VocabularyTerm)
     resources = {
         row.slug: row.resource
         for row in connection.execute(select(predicate.c.slug, predicate.c.resource))
+    }
+    labels = {
+        (row.vocabulary, row.slug): row.label
+        for row in connection.execute(select(term.c.vocabulary, term.c.slug, term.c.label))
     }
     conditions = {
         row.slug: row for row in connection.execute(select(table(Condition)).order_by("slug"))
@@ -111,17 +220,25 @@ def build_documents(connection: Connection) -> Iterable[dict[str, Any]]:
         if kinds[row.slug] & set(KINDS)
     ]
     for number, row in enumerate(served, start=1):
-        kind = next(k for k in KINDS if k in kinds[row.slug])
+        listed = [k for k in KINDS if k in kinds[row.slug]]
         description = (
             conditions[row.slug].description if row.slug in conditions else row.description
         )
+        kind_labels = [
+            labels[(KIND_VOCABULARIES[k], row.kind)]
+            for k in listed
+            if k in KIND_VOCABULARIES and (KIND_VOCABULARIES[k], row.kind) in labels
+        ]
         yield {
             "id": number,
-            "kind": kind,
+            "kind": listed[0],
             "slug": row.slug,
             "name": row.name,
             "aliases": "\n".join(row.also_called),
             "description": description or "",
+            "kinds": "\n".join(
+                [f"{k.replace('-', ' ')}: {KIND_WORDS[k]}" for k in listed] + kind_labels
+            ),
             "details": "\n".join(dict.fromkeys(details[row.slug])),
             "quotes": "\n".join(dict.fromkeys(said[row.slug])),
             "conditions": sorted(of[row.slug]),

@@ -39,7 +39,13 @@ async def read_search(
     ] = None,
     condition: ConditionQuery = None,
 ) -> Response:
-    """Items holding every word in their name, aliases, description, statements or quotes."""
+    """Items holding the words of `q`, or most of them, best first, each saying why it matched.
+
+    Words match their other forms (stems) and the words they begin; a word no item holds is
+    corrected to the nearest one that an item holds, and the answer says `did_you_mean`. Names
+    and aliases weigh most, then descriptions, kinds, what the statements say and quotes; a word
+    naming a kind ("prevention", "tests", "treatments for ...") favours items of that kind.
+    """
     if kind is not None and kind not in KINDS:
         raise InvalidParameter("kind", f"must be one of: {', '.join(KINDS)}")
     store = store_of(request)
