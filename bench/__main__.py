@@ -11,8 +11,9 @@ Needs wrk and taskset, and two cores: every server is pinned to one, wrk to the 
    SQLite and on PostgreSQL when one answers at TEST_POSTGRES_URL;
 4. scale: one condition against 1,000 (bench/synthetic.py), cached and uncached, one connection;
 5. cost: the cached path with metrics and the access log on, off, and the ceiling
-   (bench/observability.py).
-`--only cold-start|compare|burst|scale|cost` runs one part.
+   (bench/observability.py);
+6. relevance: hit@3 and MRR of /search on the relevance set, per backend (bench/relevance.py).
+`--only cold-start|compare|burst|scale|cost|relevance` runs one part.
 Prints Markdown tables. Loopback only; each wrk run stops by itself.
 """
 
@@ -31,17 +32,20 @@ from pathlib import Path
 from sqlalchemy import create_engine
 
 from app.graph import load_graph
-from bench.burst import burst, postgres_database
+from bench.burst import burst
 from bench.harness import (
     BIN,
     Series,
     Server,
     cores,
     get,
+    migrated,
+    postgres_database,
     require_tools,
     wrk,
 )
 from bench.observability import cost
+from bench.relevance import print_relevance
 from bench.synthetic import generate
 
 TREATMENTS = "/treatments"
@@ -232,7 +236,7 @@ def bursts(database: Path) -> None:
     print("| backend | N | 200s | other statuses | slowest | median | all answered in |")
     print("|---|---:|---:|---|---:|---:|---:|")
     with postgres_database(server_url) as postgres:
-        backends["PostgreSQL"] = postgres
+        backends["PostgreSQL"] = postgres and migrated(postgres)
         for backend, url in backends.items():
             if url is None:
                 print(f"| {backend} | | | not reachable at {server_url} | | | |")
@@ -245,6 +249,15 @@ def bursts(database: Path) -> None:
                     f"| {found.median:.2f} s | {found.wall:.2f} s |"
                 )
     os.sched_setaffinity(0, {server_core, load_core})
+
+
+def relevance(database: Path) -> None:
+    print("\n### Search relevance: the relevance set (tests/search_relevance.toml)\n")
+    with postgres_database() as postgres:
+        urls = {"SQLite": f"sqlite:///{database}"}
+        if postgres is not None:
+            urls["PostgreSQL"] = migrated(postgres)
+        print_relevance(urls)
 
 
 def treatments(database: Path) -> list[str]:
@@ -320,7 +333,7 @@ def main() -> None:
     parser.add_argument("--conditions", type=int, default=1000)
     parser.add_argument(
         "--only",
-        choices=("cold-start", "compare", "burst", "scale", "cost"),
+        choices=("cold-start", "compare", "burst", "scale", "cost", "relevance"),
         help="run one part of the benchmark",
     )
     args = parser.parse_args()
@@ -352,6 +365,8 @@ def main() -> None:
             scale(folder, database, args)
         if args.only in (None, "cost"):
             cost(folder, database, args)
+        if args.only in (None, "relevance"):
+            relevance(database)
 
 
 if __name__ == "__main__":

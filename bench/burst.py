@@ -8,18 +8,11 @@ every answer is a 200, and how long the slowest took.
 import asyncio
 import statistics
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, pool, text
-from sqlalchemy.engine import make_url
 
 from app.catalog import RESOURCES
-from app.config import ROOT
 from bench.harness import Server
 
 
@@ -73,31 +66,3 @@ def burst(database_url: str, count: int, core: int, details: list[str]) -> Burst
         statuses[status] = statuses.get(status, 0) + 1
     times = [seconds for _, seconds in answers]
     return Burst(count, statuses.get(200, 0), statuses, max(times), statistics.median(times), wall)
-
-
-def migrate(database_url: str) -> None:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    command.upgrade(config, "head")
-
-
-@contextmanager
-def postgres_database(server_url: str) -> Iterator[str | None]:
-    """A migrated database on the PostgreSQL server at `server_url`, or None if unreachable."""
-    name = "knowledge_bench_burst"
-    try:
-        server = create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception:  # no driver, no server: the burst runs on SQLite only
-        yield None
-        return
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate(url)
-        yield url
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()

@@ -10,17 +10,13 @@ each miss. `print_relevance(urls)` does the same for databases that exist alread
 
 import argparse
 import tempfile
-import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from collections.abc import Mapping
+from contextlib import ExitStack
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, pool, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, pool
 
-from app.config import ROOT
+from bench.harness import migrated, postgres_database
 from tests.relevance import Relevance, load_queries, measure, report, searcher
 
 
@@ -39,29 +35,6 @@ def print_relevance(urls: Mapping[str, str]) -> dict[str, Relevance]:
     return found
 
 
-def migrated(url: str) -> str:
-    """Migrate the database at `url` to head; return the URL."""
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(config, "head")
-    return url
-
-
-@contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    """A new database on the server, dropped afterwards: its URL."""
-    name = f"knowledge_relevance_{uuid.uuid4().hex[:12]}"
-    server = create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", help="a PostgreSQL server URL (postgresql+psycopg://...)")
@@ -70,7 +43,10 @@ def main() -> None:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         urls = {"SQLite": migrated(f"sqlite:///{folder / 'knowledge.db'}")}
         if args.postgres:
-            urls["PostgreSQL"] = migrated(stack.enter_context(postgres_database(args.postgres)))
+            postgres = stack.enter_context(postgres_database(args.postgres))
+            if postgres is None:
+                raise SystemExit(f"no PostgreSQL server answers at {args.postgres}")
+            urls["PostgreSQL"] = migrated(postgres)
         print_relevance(urls)
 
 
