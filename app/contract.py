@@ -60,6 +60,11 @@ async def _serve(settings: Settings) -> Schema:
     return document
 
 
+def document_of(database_url: str) -> Schema:
+    """The document a deployment with the default settings serves from this database."""
+    return anyio.run(_serve, contract_settings(database_url))
+
+
 def served_document() -> Schema:
     """The document a deployment with the default settings serves from the project's seeds."""
     with tempfile.TemporaryDirectory() as directory:
@@ -67,7 +72,26 @@ def served_document() -> Schema:
         config = Config(str(ROOT / "alembic.ini"))
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
         command.upgrade(config, "head")
-        return anyio.run(_serve, contract_settings(url))
+        return document_of(url)
+
+
+# Where the API's description starts naming the sources it serves (see app/openapi.py).
+SOURCES_SERVED = "\n**Sources served.**"
+
+
+def without_knowledge(node: Any) -> Any:
+    """The contract less what only shows the knowledge served: the response examples and the
+    sources named in the description. New knowledge changes those, not what clients rely on
+    (a new vocabulary term does change the contract: it is a value a parameter may take)."""
+    if isinstance(node, dict):
+        kept = {key: without_knowledge(value) for key, value in node.items() if key != "example"}
+        description = kept.get("description")
+        if isinstance(description, str) and SOURCES_SERVED in description:
+            kept["description"] = description.split(SOURCES_SERVED)[0]
+        return kept
+    if isinstance(node, list):
+        return [without_knowledge(value) for value in node]
+    return node
 
 
 def dumps(document: Schema) -> str:

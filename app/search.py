@@ -45,7 +45,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
-    values,
+    union_all,
 )
 from sqlalchemy import literal_column as sql_name
 from sqlalchemy import table as sql_table
@@ -345,23 +345,20 @@ def _sqlite_ranked(ranking: Ranking, filters: list[ColumnElement[bool]]) -> Sele
     # The index's own list of where each stem is (document, column) gives the best place of
     # each term without reading the documents.
     finders = set(map(id, ranking.finders))
-    terms = (
-        values(
-            column("stem", String),
-            column("term", Integer),
-            column("value", Integer),
-            column("finder", Integer),
-            name="query_term",
+    # A SELECT of bound values per row, not a VALUES list: SQLAlchemy caches the compiled form
+    # of a statement of this shape, which it cannot do for VALUES (compiling it again cost more
+    # than the search itself).
+    rows = [
+        select(
+            literal(stem, String).label("stem"),
+            literal(number, Integer).label("term"),
+            literal(term.weight * factor, Integer).label("value"),
+            literal(int(id(term) in finders), Integer).label("finder"),
         )
-        .data(
-            [
-                (stem, number, term.weight * factor, int(id(term) in finders))
-                for number, term in enumerate(ranking.scored)
-                for stem, factor in term.stems.items()
-            ]
-        )
-        .cte("query_term")
-    )
+        for number, term in enumerate(ranking.scored)
+        for stem, factor in term.stems.items()
+    ]
+    terms = union_all(*rows).cte("query_term") if len(rows) > 1 else rows[0].cte("query_term")
     place = case(CLASS_WEIGHTS, value=INSTANCES.c.col, else_=0)
     best = (
         select(

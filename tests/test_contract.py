@@ -24,6 +24,7 @@ from app.contract import (
     is_new_major_version,
     read_document,
     unversioned_breaks,
+    without_knowledge,
 )
 from app.main import create_app
 from tests.conftest import LiveServer, alembic_config
@@ -69,6 +70,9 @@ class TestContractGuard:
     def test_the_checked_in_document_is_the_served_one(
         self, served: Document, checked_in: Document
     ) -> None:
+        # Examples and the sources named follow the knowledge: a new condition changes them
+        # without changing the contract (`make openapi` refreshes them).
+        served, checked_in = without_knowledge(served), without_knowledge(checked_in)
         if served == checked_in:
             return
         breaks = unversioned_breaks(checked_in, served)

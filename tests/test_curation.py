@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, pool
 
 from app.config import ROOT
+from app.contract import document_of, read_document, without_knowledge
 from app.knowledge.revisions import State, database_state
 from migrations.frozen import FrozenDataError, Shape, read_changes
 from tests.conftest import TEST_SEEDS
@@ -147,6 +148,10 @@ class TestAddingACondition:
         alembic(project, url, "upgrade", "head")
         # Exactly the knowledge the suite's own database holds, seeds and test seeds alike.
         assert canonical(state(url)) == canonical(state(sqlite_url))
+        # ... and the same contract: the checked-in OpenAPI document needs no change.
+        checked_in = read_document()
+        assert checked_in is not None
+        assert without_knowledge(document_of(url)) == without_knowledge(checked_in)
         diffed = run(project, "-m", "app.knowledge", "diff", database_url=url).stdout
         assert "No difference" in diffed
 
