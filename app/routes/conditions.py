@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from app.errors import NAMELESS_PROBLEM_RESPONSES, PROBLEM_RESPONSES
 from app.jsonld import JSON_LD, condition_document, prefers_jsonld
 from app.routes.items import page_response, store_of
-from app.routes.params import PagingDep, SlugPath
+from app.routes.params import PageQueryDep, SlugPath
 from app.schemas import Condition, ConditionPage
 
 router = APIRouter(prefix="/conditions", tags=["conditions"])
@@ -22,9 +22,9 @@ VARY = {"Vary": "Accept"}
     summary="List conditions",
     responses=NAMELESS_PROBLEM_RESPONSES,
 )
-async def read_conditions(request: Request, paging: PagingDep) -> Response:
+async def read_conditions(request: Request, query: PageQueryDep) -> Response:
     """Every condition with a source of its own, with its codes and a summary of each section."""
-    store = store_of(request)
+    store, paging = store_of(request), query.paging
     snapshot = await store.snapshot()
     slugs = list(snapshot.graph.conditions)
     items = await store.conditions(snapshot, paging.window(slugs))

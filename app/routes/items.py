@@ -1,26 +1,22 @@
 """List and detail routes for every list of concepts, made by one factory."""
 
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from app.catalog import DRUGS, RESOURCES, RISK_FACTORS, TESTS, TREATMENTS, Resource
 from app.errors import PROBLEM_RESPONSES
-from app.graph import Filters
 from app.routes.params import (
+    DrugQuery,
+    KindQuery,
+    ListQuery,
     Paging,
-    PagingDep,
+    RiskFactorQuery,
     SlugPath,
-    drug_filters,
-    filters,
-    kind_filters,
-    risk_factor_filters,
 )
 from app.store import KnowledgeStore, page
 
 JSON = "application/json"
-FilterDep = Callable[..., Coroutine[Any, Any, Filters]]
 
 
 def store_of(request: Request) -> KnowledgeStore:
@@ -38,7 +34,7 @@ def page_response(request: Request, paging: Paging, items: list[bytes], total: i
     return json_bytes(body, paging.links(request, total))
 
 
-def item_router(resource: Resource, list_filters: FilterDep = filters) -> APIRouter:
+def item_router(resource: Resource, list_query: type[ListQuery] = ListQuery) -> APIRouter:
     router = APIRouter(prefix=resource.path, tags=[resource.name])
     name = resource.operation_name
 
@@ -53,11 +49,12 @@ def item_router(resource: Resource, list_filters: FilterDep = filters) -> APIRou
     )
     async def read_items(
         request: Request,
-        paging: PagingDep,
-        where: Annotated[Filters, Depends(list_filters)],
+        query: Annotated[list_query, Query()],  # type: ignore[valid-type]
     ) -> Response:
         store = store_of(request)
         snapshot = await store.snapshot()
+        checked: ListQuery = query
+        where, paging = checked.filters, checked.paging
         slugs = await store.select(snapshot, resource, where)
         items = await store.concepts(snapshot, resource, paging.window(slugs), where.condition)
         return page_response(request, paging, items, len(slugs))
@@ -81,11 +78,11 @@ def item_router(resource: Resource, list_filters: FilterDep = filters) -> APIRou
     return router
 
 
-FILTERS: dict[str, FilterDep] = {
-    RISK_FACTORS.name: risk_factor_filters,
-    TESTS.name: kind_filters,
-    TREATMENTS.name: kind_filters,
-    DRUGS.name: drug_filters,
+QUERIES: dict[str, type[ListQuery]] = {
+    RISK_FACTORS.name: RiskFactorQuery,
+    TESTS.name: KindQuery,
+    TREATMENTS.name: KindQuery,
+    DRUGS.name: DrugQuery,
 }
 
-routers = [item_router(resource, FILTERS.get(resource.name, filters)) for resource in RESOURCES]
+routers = [item_router(resource, QUERIES.get(resource.name, ListQuery)) for resource in RESOURCES]

@@ -4,11 +4,12 @@ Every dependency here is `async`: it does no I/O, and a plain function would cos
 a worker thread on every request.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import unquote_to_bytes, urlencode
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Path, Query, Request
+from pydantic import BaseModel, Field
 
 from app.errors import PLAIN_TEXT_PATTERN, SLUG_PATTERN, InvalidParameter
 from app.graph import Filters
@@ -50,74 +51,65 @@ class Paging:
         }
 
 
-async def paging(
-    limit: Annotated[int, Query(ge=1, le=100, description="How many items to return.")] = 50,
-    offset: Annotated[
-        int, Query(ge=0, le=MAX_OFFSET, description="How many matching items to skip.")
-    ] = 0,
-) -> Paging:
-    return Paging(limit=limit, offset=offset)
+def _slug(description: str) -> Any:
+    return Field(None, max_length=100, pattern=SLUG_PATTERN, description=description)
 
 
-def slug_query(description: str) -> Any:
-    return Query(max_length=100, pattern=SLUG_PATTERN, description=description)
+def condition_field() -> Any:
+    return _slug(
+        "Only items the source of the condition with this slug names, with its statements."
+    )
 
 
-PagingDep = Annotated[Paging, Depends(paging)]
+# A list's query parameters are one model per list (validated in one go, which costs a good
+# deal less per request than a dependency per group of parameters).
+class PageQuery(BaseModel):
+    """Which page of a list."""
+
+    limit: int = Field(50, ge=1, le=100, description="How many items to return.")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many matching items to skip.")
+
+    @property
+    def paging(self) -> Paging:
+        return Paging(limit=self.limit, offset=self.offset)
+
+
+class ListQuery(PageQuery):
+    """A page of a list of concepts, and what narrows it."""
+
+    condition: str | None = condition_field()
+    q: str | None = Field(
+        None,
+        max_length=MAX_TEXT,
+        pattern=PLAIN_TEXT_PATTERN,
+        description="Only items whose name, aliases or description contain this text.",
+    )
+    certainty: str | None = _slug(
+        "Only items with a statement of this certainty (see /vocabulary)."
+    )
+
+    @property
+    def filters(self) -> Filters:
+        return Filters(**self.model_dump(exclude=set(PAGE_PARAMETERS)))
+
+
+class RiskFactorQuery(ListQuery):
+    cause: str | None = _slug("Only risk factors named under this cause type (slug).")
+
+
+class KindQuery(ListQuery):
+    kind: str | None = _slug("Only items of this kind (see /vocabulary).")
+
+
+class DrugQuery(ListQuery):
+    treatment: str | None = _slug("Only drugs the treatment with this slug gives.")
+
+
+PageQueryDep = Annotated[PageQuery, Query()]
 SlugPath = Annotated[
     str,
     Path(max_length=100, pattern=SLUG_PATTERN, description="The item's kebab-case slug."),
 ]
-ConditionQuery = Annotated[
-    str | None,
-    slug_query("Only items the source of the condition with this slug names, with its statements."),
-]
-TextQuery = Annotated[
-    str | None,
-    Query(
-        max_length=MAX_TEXT,
-        pattern=PLAIN_TEXT_PATTERN,
-        description="Only items whose name, aliases or description contain this text.",
-    ),
-]
-CertaintyQuery = Annotated[
-    str | None,
-    slug_query("Only items with a statement of this certainty (see /vocabulary)."),
-]
-
-
-async def filters(
-    condition: ConditionQuery = None, q: TextQuery = None, certainty: CertaintyQuery = None
-) -> Filters:
-    return Filters(condition=condition, q=q, certainty=certainty)
-
-
-FiltersDep = Annotated[Filters, Depends(filters)]
-
-
-async def risk_factor_filters(
-    base: FiltersDep,
-    cause: Annotated[
-        str | None, slug_query("Only risk factors named under this cause type (slug).")
-    ] = None,
-) -> Filters:
-    return replace(base, cause=cause)
-
-
-async def kind_filters(
-    base: FiltersDep,
-    kind: Annotated[str | None, slug_query("Only items of this kind (see /vocabulary).")] = None,
-) -> Filters:
-    return replace(base, kind=kind)
-
-
-async def drug_filters(
-    base: FiltersDep,
-    treatment: Annotated[
-        str | None, slug_query("Only drugs the treatment with this slug gives.")
-    ] = None,
-) -> Filters:
-    return replace(base, treatment=treatment)
 
 
 async def utf8_query(request: Request) -> None:

@@ -3,16 +3,35 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import Field
 
-from app.errors import PLAIN_TEXT_PATTERN, PROBLEM_RESPONSES, InvalidParameter
+from app.errors import PLAIN_TEXT_PATTERN, PROBLEM_RESPONSES, SLUG_PATTERN, InvalidParameter
 from app.routes.items import json_bytes, store_of
-from app.routes.params import MAX_TEXT, ConditionQuery, PagingDep, slug_query
+from app.routes.params import MAX_TEXT, PageQuery, condition_field
 from app.schemas import SearchPage
 from app.search import search
 from app.search_index import KINDS
 from app.store import to_json
 
 router = APIRouter(tags=["search"])
+
+
+class SearchQuery(PageQuery):
+    """Words to find, and what narrows the hits."""
+
+    q: str = Field(
+        min_length=1,
+        max_length=MAX_TEXT,
+        pattern=PLAIN_TEXT_PATTERN,
+        description="Words to find, as plain text.",
+    )
+    kind: str | None = Field(
+        None,
+        max_length=100,
+        pattern=SLUG_PATTERN,
+        description="Only hits of this kind: `condition`, or a list's name.",
+    )
+    condition: str | None = condition_field()
 
 
 @router.get(
@@ -22,23 +41,7 @@ router = APIRouter(tags=["search"])
     summary="Search every kind of item",
     responses=PROBLEM_RESPONSES,
 )
-async def read_search(
-    request: Request,
-    paging: PagingDep,
-    q: Annotated[
-        str,
-        Query(
-            min_length=1,
-            max_length=MAX_TEXT,
-            pattern=PLAIN_TEXT_PATTERN,
-            description="Words to find, as plain text.",
-        ),
-    ],
-    kind: Annotated[
-        str | None, slug_query("Only hits of this kind: `condition`, or a list's name.")
-    ] = None,
-    condition: ConditionQuery = None,
-) -> Response:
+async def read_search(request: Request, query: Annotated[SearchQuery, Query()]) -> Response:
     """Items holding the words of `q`, or most of them, best first, each saying why it matched.
 
     Words match their other forms (stems) and the words they begin; a word no item holds is
@@ -46,6 +49,7 @@ async def read_search(
     and aliases weigh most, then descriptions, kinds, what the statements say and quotes; a word
     naming a kind ("prevention", "tests", "treatments for ...") favours items of that kind.
     """
+    kind, paging = query.kind, query.paging
     if kind is not None and kind not in KINDS:
         raise InvalidParameter("kind", f"must be one of: {', '.join(KINDS)}")
     store = store_of(request)
@@ -54,11 +58,11 @@ async def read_search(
         lambda connection: search(
             connection,
             snapshot.graph,
-            q,
+            query.q,
             limit=paging.limit,
             offset=paging.offset,
             kind=kind,
-            condition=condition,
+            condition=query.condition,
         )
     )
     return json_bytes(to_json(found), paging.links(request, found.total))

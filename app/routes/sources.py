@@ -6,7 +6,7 @@ from fastapi.responses import PlainTextResponse
 from app.errors import NAMELESS_PROBLEM_RESPONSES, PROBLEM_RESPONSES, NotFound
 from app.render import render_sources, source_text
 from app.routes.items import json_bytes, page_response, store_of
-from app.routes.params import PagingDep, SlugPath
+from app.routes.params import PageQueryDep, SlugPath
 from app.schemas import Source, SourcePage
 from app.store import to_json
 
@@ -24,9 +24,9 @@ def not_found(slug: str) -> NotFound:
     summary="List sources",
     responses=NAMELESS_PROBLEM_RESPONSES,
 )
-async def read_sources(request: Request, paging: PagingDep) -> Response:
+async def read_sources(request: Request, query: PageQueryDep) -> Response:
     """Every source text, with its sha256 and attribution."""
-    store = store_of(request)
+    store, paging = store_of(request), query.paging
     snapshot = await store.snapshot()
     sources = await store.read(lambda connection: render_sources(connection, snapshot.graph))
     window = sources[paging.offset : paging.offset + paging.limit]
