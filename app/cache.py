@@ -172,10 +172,15 @@ class ResponseCache:
 
         entry = self.entries.get(key)
         report: CacheReport | None = scope.get(CACHE_REPORT)
+        wants_gzip = accepts_gzip(headers.get(b"accept-encoding", b""))
         if entry is None:
             if report is not None:
                 report.outcome = "miss"
-            entry = await self.compute(key, self.keyed_request(scope, key), receive, send)
+            # An answer that will be kept is gzipped once, for every client to come; one that
+            # will not be kept, only for a client that takes gzip.
+            compress = self.max_bytes > 0 or wants_gzip
+            scope = self.keyed_request(scope, key)
+            entry = await self.compute(key, scope, receive, send, compress=compress)
             if entry is None:
                 return  # the routes answered and the answer is not one to keep
         else:
@@ -184,7 +189,7 @@ class ResponseCache:
                 report.outcome, report.route = "hit", entry.route
 
         chosen = entry.identity
-        if entry.gzipped is not None and accepts_gzip(headers.get(b"accept-encoding", b"")):
+        if entry.gzipped is not None and wants_gzip:
             chosen = entry.gzipped
         if_none_match = headers.get(b"if-none-match")
         if if_none_match is not None and etag_matches(if_none_match, chosen.etag):
@@ -241,7 +246,9 @@ class ResponseCache:
             self.shared_lines.clear()
             self.size = 0
 
-    async def compute(self, key: Key, scope: Scope, receive: Receive, send: Send) -> Entry | None:
+    async def compute(
+        self, key: Key, scope: Scope, receive: Receive, send: Send, *, compress: bool = True
+    ) -> Entry | None:
         """Let the routes answer; keep a 2xx answer, pass any other through untouched."""
         generation, revision = self.generation, self.revision
         assert revision is not None
@@ -270,13 +277,17 @@ class ResponseCache:
         await self.app(scope, receive, capture)
         if start is None or passing:
             return None
-        entry = self.represent(start["status"], start.get("headers", []), b"".join(body), revision)
+        entry = self.represent(
+            start["status"], start.get("headers", []), b"".join(body), revision, compress=compress
+        )
         entry = replace(entry, route=getattr(scope.get("route"), "path", None))
         if generation == self.generation:
             self.store(key, entry)
         return entry
 
-    def represent(self, status: int, headers: Headers, body: bytes, revision: str) -> Entry:
+    def represent(
+        self, status: int, headers: Headers, body: bytes, revision: str, *, compress: bool = True
+    ) -> Entry:
         """The answer with its ETag, Cache-Control and Vary, as is and gzipped."""
         kept: Headers = []
         vary = list(VARY)
@@ -310,7 +321,7 @@ class ResponseCache:
             )
 
         gzipped = None
-        if len(body) > GZIP_MIN_BYTES and not encoded:
+        if compress and len(body) > GZIP_MIN_BYTES and not encoded:
             # mtime=0: the same body always gzips to the same bytes, so every worker
             # gives the same ETag.
             compressed = gzip.compress(body, compresslevel=6, mtime=0)
