@@ -239,7 +239,7 @@ def load_graph(connection: Connection) -> Graph:
         statement.c.certainty,
         # As stored: most statements have no qualifier, and decoding every "[]" costs seconds
         # at a thousand conditions.
-        type_coerce(statement.c.qualifiers, String),
+        type_coerce(statement.c.qualifiers, String).label("qualifiers"),
         statement.c.position,
     ]
     rows = connection.execute(
@@ -247,27 +247,17 @@ def load_graph(connection: Connection) -> Graph:
     ).all()
     claims = [
         Claim(
-            identity,
-            condition_slug,
-            subject,
-            predicate_slug,
-            target,
-            cause_type,
-            certainty,
-            _qualifiers(qualifiers),
-            position,
+            row.id,
+            row.condition_slug,
+            row.subject_slug,
+            row.predicate,
+            row.object_slug,
+            row.cause_type_slug,
+            row.certainty,
+            _qualifiers(row.qualifiers),
+            row.position,
         )
-        for (
-            identity,
-            condition_slug,
-            subject,
-            predicate_slug,
-            target,
-            cause_type,
-            certainty,
-            qualifiers,
-            position,
-        ) in rows
+        for row in rows
     ]
     return Graph(revision, predicates, dict(vocabularies), concepts, conditions, claims)
 

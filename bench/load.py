@@ -26,7 +26,7 @@ from alembic.config import Config
 ROOT = Path(__file__).resolve().parent.parent
 LISTS = [
     "/conditions", "/causes", "/risk-factors", "/symptoms", "/complications", "/tests",
-    "/treatments", "/prevention", "/sources",
+    "/treatments", "/drugs", "/prevention", "/sources",
 ]  # fmt: skip
 SEARCHES = [
     "calcium", "lumps", "kidney failure", "warfarin", "surgery", "skin", "injury", "65",

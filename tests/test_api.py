@@ -39,8 +39,8 @@ def slugs(page: dict[str, Any]) -> list[str]:
     return [item["slug"] for item in page["items"]]
 
 
-def everything(client: httpx.Client, path: str, **params: str) -> list[dict[str, Any]]:
-    """Every item of a list, page after page."""
+def everything(client: httpx.Client, path: str, **params: Any) -> list[dict[str, Any]]:
+    """Every item of a list (or every hit of a search), page after page."""
     items: list[dict[str, Any]] = []
     while True:
         page = ok(client.get(path, params={**params, "limit": 100, "offset": len(items)}))

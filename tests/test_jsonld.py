@@ -14,6 +14,7 @@ import pytest
 
 from app.knowledge.codes import CODE_SYSTEMS
 from tests.nodejs import run, tool, workspace
+from tests.test_api import everything
 
 JSON_LD = "application/ld+json"
 SYSTEM_NAMES = {uri: name for name, uri in CODE_SYSTEMS.items()}
@@ -31,17 +32,6 @@ TSCONFIG = {
                         "module": "NodeNext", "moduleResolution": "NodeNext"},
     "include": ["*.ts"],
 }  # fmt: skip
-
-
-def everything(client: httpx.Client, path: str, **params: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    while True:
-        response = client.get(path, params={**params, "limit": 100, "offset": len(items)})
-        assert response.status_code == 200, response.text
-        page = response.json()
-        items += page["items"]
-        if len(items) >= page["total"]:
-            return items
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import pytest
 from app.knowledge.lists import CONCEPT_LISTS as LISTS
 from app.search import SNIPPET_LEAD, SNIPPET_LENGTH, shortened
 from app.search_index import words_of
+from tests.test_api import everything
 
 
 def search(client: httpx.Client, q: str, **params: Any) -> dict[str, Any]:
@@ -21,27 +22,16 @@ def slugs(page: dict[str, Any]) -> list[str]:
     return [hit["slug"] for hit in page["items"]]
 
 
-def everything_of(client: httpx.Client, path: str, **params: Any) -> list[dict[str, Any]]:
-    """Every item of a list, or every hit of a search, page after page."""
-    items: list[dict[str, Any]] = []
-    while True:
-        response = client.get(path, params={**params, "limit": 100, "offset": len(items)})
-        assert response.status_code == 200, response.text
-        page = response.json()
-        items += page["items"]
-        if len(items) >= page["total"]:
-            return items
-
-
-def everything(client: httpx.Client, q: str) -> list[dict[str, Any]]:
-    return everything_of(client, "/search", q=q)
+def hits(client: httpx.Client, q: str) -> list[dict[str, Any]]:
+    """Every hit of a search, page after page."""
+    return everything(client, "/search", q=q)
 
 
 @pytest.fixture(scope="module")
 def items(client: httpx.Client) -> list[dict[str, Any]]:
     """Every item served, the conditions first."""
     lists = ["/conditions", *(f"/{name}" for name in LISTS)]
-    return [item for path in lists for item in everything_of(client, path)]
+    return [item for path in lists for item in everything(client, path)]
 
 
 class TestNothingThatMatchedBeforeIsLost:
@@ -53,7 +43,7 @@ class TestNothingThatMatchedBeforeIsLost:
         lost = []
         for item in items:
             for word in words_of(" ".join([item["name"], *item.get("also_called", [])])):
-                if item["slug"] not in {hit["slug"] for hit in everything(client, word)}:
+                if item["slug"] not in {hit["slug"] for hit in hits(client, word)}:
                     lost.append((item["slug"], word))
         assert not lost
 
@@ -64,7 +54,7 @@ class TestNothingThatMatchedBeforeIsLost:
         for item in items:
             for word in words_of(item["name"]):
                 if len(word) > 4:
-                    found = {hit["slug"] for hit in everything(client, word[:4])}
+                    found = {hit["slug"] for hit in hits(client, word[:4])}
                     if item["slug"] not in found:
                         lost.append((item["slug"], word[:4]))
         assert not lost
@@ -75,7 +65,7 @@ class TestNothingThatMatchedBeforeIsLost:
         lost = []
         for item in items:
             for word in set(words_of(item.get("description") or "")):
-                if item["slug"] not in {hit["slug"] for hit in everything(client, word)}:
+                if item["slug"] not in {hit["slug"] for hit in hits(client, word)}:
                     lost.append((item["slug"], word))
         assert not lost
 
@@ -113,8 +103,8 @@ class TestSearch:
 
     def test_every_item_holding_every_word_is_found(self, client: httpx.Client) -> None:
         words = ["calcium", "kidney"]
-        pages = [{hit["slug"] for hit in everything(client, word)} for word in words]
-        both = everything(client, " ".join(words))
+        pages = [{hit["slug"] for hit in hits(client, word)} for word in words]
+        both = hits(client, " ".join(words))
         assert pages[0] & pages[1] <= {hit["slug"] for hit in both}
         assert all(
             set(hit["matched"]) == set(words) for hit in both if hit["slug"] in pages[0] & pages[1]
@@ -132,7 +122,7 @@ class TestSearch:
             assert hit["snippet"]["field"] == "aliases"
 
     def test_the_condition_comes_first_for_its_own_name(self, client: httpx.Client) -> None:
-        for condition in everything_of(client, "/conditions"):
+        for condition in everything(client, "/conditions"):
             for q in (condition["name"], condition["name"].split()[0]):
                 assert slugs(search(client, q))[0] == condition["slug"], q
 
@@ -144,11 +134,11 @@ class TestSearch:
             ("treatments for large lumps", "treatments"),
             ("tests", "tests"),
         ]:
-            listed = {item["slug"] for item in everything_of(client, f"/{kind}")}
+            listed = {item["slug"] for item in everything(client, f"/{kind}")}
             assert slugs(search(client, q))[0] in listed, q
         # Every item of a kind is found by the kind's name, whatever its text says.
-        prevention = {item["slug"] for item in everything_of(client, "/prevention")}
-        assert prevention <= {hit["slug"] for hit in everything(client, "prevention")}
+        prevention = {item["slug"] for item in everything(client, "/prevention")}
+        assert prevention <= {hit["slug"] for hit in hits(client, "prevention")}
 
     def test_a_misspelt_word_is_corrected(self, client: httpx.Client) -> None:
         page = search(client, "calcinosis cutus")
@@ -171,7 +161,7 @@ class TestSearch:
         }
 
     def test_each_hit_says_why_it_matched(self, client: httpx.Client) -> None:
-        for hit in everything(client, "calcium buildup in the kidneys"):
+        for hit in hits(client, "calcium buildup in the kidneys"):
             assert hit["matched"], hit["slug"]
             snippet = hit["snippet"]
             assert snippet["highlights"], hit["slug"]
