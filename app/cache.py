@@ -1,7 +1,8 @@
 """The response cache: each GET is answered once per knowledge revision, then served as bytes.
 
 The knowledge only changes when a migration runs, so an answer depends on nothing but the request
-(path, query string and the headers it is negotiated on) and the database's Alembic revision. This
+(path, query string and the headers it is negotiated on) and the revision of the knowledge
+snapshot the routes read (app/store.py). This
 layer is the outermost one: a cached answer is sent before any routing, parameter validation,
 query or JSON encoding happens. It is filled only by answers the routes produced (2xx answers to
 GET, with their status, headers and body), so it can never answer what the routes would not.
@@ -10,28 +11,27 @@ The routes computing an answer to keep see only what the key holds: the path, th
 Accept and Origin, a request addressed to the public URL, and no client address. So no other
 header (Host, X-Forwarded-*, Cookie, ...) can change what another client is served.
 
-Staleness: the revision is re-read at most once per `check_interval` seconds; when it differs,
-every stored answer is dropped. An answer computed under an older revision is never stored.
+Staleness: the snapshot's revision is looked at on every request (an attribute, no I/O); when it
+differs, every stored answer is dropped. An answer computed under an older revision is never
+stored.
 """
 
 import gzip
 import hashlib
 import logging
-import time
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from sys import getsizeof as sizeof
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from fastapi import FastAPI
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
 from app.headers import oversized
+from app.lru import LRU
 from app.negotiation import accepts
 from app.store import KnowledgeStore
 
@@ -112,10 +112,9 @@ class ResponseCache:
         self,
         app: ASGIApp,
         *,
-        revision: Callable[[], Awaitable[str]],
+        revision: Callable[[], str | None],
         max_age: int,
         max_bytes: int,
-        check_interval: float,
         public_url: str,
         uncached_paths: Collection[str] = UNCACHED_PATHS,
     ) -> None:
@@ -128,17 +127,13 @@ class ResponseCache:
         self.read_revision = revision
         self.cache_control = f"public, max-age={max_age}".encode()
         self.max_bytes = max_bytes
-        self.check_interval = check_interval
         self.uncached_paths = frozenset(uncached_paths)
-        self.entries: OrderedDict[Key, Entry] = OrderedDict()
-        self.size = 0
+        self.entries: LRU[Key, Entry] = LRU(max_bytes, cost=lambda entry: entry.cost)
         self.shared_lines: dict[tuple[bytes, bytes], tuple[bytes, bytes]] = {}
         self.revision: str | None = None
         # Bumped whenever the entries are dropped; an answer started under an older
         # generation may hold old knowledge and is not stored.
         self.generation = 0
-        self.next_check = float("-inf")
-        self.checking = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -148,10 +143,9 @@ class ResponseCache:
         ):
             await self.app(scope, receive, send)
             return
-        if time.monotonic() >= self.next_check and not self.checking:
-            await self.check_revision()
+        self.follow_revision()
         if self.revision is None:
-            # The revision cannot be read: nothing is known to be current, so nothing is cached.
+            # No knowledge is served yet: nothing is cached.
             await self.app(scope, receive, send)
             return
 
@@ -165,7 +159,7 @@ class ResponseCache:
             return
         key = (
             scope["path"],
-            scope["query_string"],
+            canonical_query(scope["query_string"]),
             headers.get(b"accept", b""),
             headers.get(b"origin", b""),
         )
@@ -184,7 +178,6 @@ class ResponseCache:
             if entry is None:
                 return  # the routes answered and the answer is not one to keep
         else:
-            self.entries.move_to_end(key)
             if report is not None:
                 report.outcome, report.route = "hit", entry.route
 
@@ -210,7 +203,7 @@ class ResponseCache:
     def keyed_request(self, scope: Scope, key: Key) -> Scope:
         """The request as the routes see it when computing an answer to keep: what the key
         holds, addressed to the public URL, from no client in particular."""
-        _path, _query, accept, origin = key
+        _path, query, accept, origin = key
         headers = [(b"host", self.public_host)]
         if accept:
             headers.append((b"accept", accept))
@@ -222,29 +215,17 @@ class ResponseCache:
             "server": self.public_server,
             "client": None,
             "headers": headers,
+            "query_string": query,
         }
 
-    async def check_revision(self) -> None:
-        """Re-read the knowledge revision; drop every entry if it changed."""
-        self.checking = True
-        try:
-            revision: str | None = await self.read_revision()
-        except PoolTimeout:
-            # Every pooled connection is busy: the server is loaded, the knowledge unchanged.
-            logger.warning("no database connection came in time to re-read the revision")
-            revision = self.revision
-        except Exception:
-            logger.warning("cannot read the knowledge revision; answering uncached", exc_info=True)
-            revision = None
-        finally:
-            self.checking = False
-            self.next_check = time.monotonic() + self.check_interval
+    def follow_revision(self) -> None:
+        """Drop every entry when the knowledge served has changed."""
+        revision = self.read_revision()
         if revision != self.revision:
             self.revision = revision
             self.generation += 1
             self.entries.clear()
             self.shared_lines.clear()
-            self.size = 0
 
     async def compute(
         self, key: Key, scope: Scope, receive: Receive, send: Send, *, compress: bool = True
@@ -281,6 +262,8 @@ class ResponseCache:
             start["status"], start.get("headers", []), b"".join(body), revision, compress=compress
         )
         entry = replace(entry, route=getattr(scope.get("route"), "path", None))
+        # A snapshot swapped in while the routes answered: the answer may be of either.
+        self.follow_revision()
         if generation == self.generation:
             self.store(key, entry)
         return entry
@@ -358,16 +341,12 @@ class ResponseCache:
     def store(self, key: Key, entry: Entry) -> None:
         """Keep the entry, forgetting the least recently used ones beyond the memory bound."""
         entry.cost = self.cost(key, entry)
-        if entry.cost > self.max_bytes:
-            return
-        old = self.entries.pop(key, None)
-        if old is not None:
-            self.size -= old.cost
-        self.entries[key] = entry
-        self.size += entry.cost
-        while self.size > self.max_bytes:
-            _evicted_key, evicted = self.entries.popitem(last=False)
-            self.size -= evicted.cost
+        self.entries.put(key, entry)
+
+    @property
+    def size(self) -> int:
+        """The memory the entries hold, as `cost` counts it."""
+        return self.entries.size
 
 
 class CachedAPI(FastAPI):
@@ -386,15 +365,14 @@ class CachedAPI(FastAPI):
             revision=self.knowledge_revision,
             max_age=settings.cache_max_age,
             max_bytes=settings.cache_max_bytes,
-            check_interval=settings.revision_check_interval,
             public_url=settings.public_url,
         )
         # Routes build links from these, never from the request.
         self.settings = settings
 
-    async def knowledge_revision(self) -> str:
-        store: KnowledgeStore = self.state.store
-        return (await store.snapshot()).revision
+    def knowledge_revision(self) -> str | None:
+        store: KnowledgeStore | None = getattr(self.state, "store", None)
+        return None if store is None else store.revision
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "HEAD":
@@ -428,6 +406,20 @@ def storable(start: Message) -> bool:
             if not tokens <= NEGOTIATED:
                 return False
     return True
+
+
+def canonical_query(query: bytes) -> bytes:
+    """The query string as the key holds it: its pairs in order of name, so that the order a
+    client sends them in makes no new entry. The sort is stable: the values of a repeated name
+    keep their order (the last is the one a route reads). Empty pairs, read as nothing, go."""
+    if b"&" not in query:
+        return query
+    pairs = sorted(filter(None, query.split(b"&")), key=_pair_name)
+    return b"&".join(pairs)
+
+
+def _pair_name(pair: bytes) -> bytes:
+    return unquote_to_bytes(pair.partition(b"=")[0].replace(b"+", b" "))
 
 
 def accepts_gzip(accept_encoding: bytes) -> bool:

@@ -4,8 +4,9 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DIR = ROOT / "seed"
@@ -20,10 +21,18 @@ class Settings(BaseSettings):
     cache_max_age: int = 300
     # Memory for cached answers (per worker); 0 stores none.
     cache_max_bytes: int = 64 * 2**20
-    # How often, at most, the cache re-reads the knowledge revision to notice a migration.
-    revision_check_interval: float = 1.0
+    # How often the database is asked for its knowledge revision, to notice a migration.
+    revision_check_interval: float = Field(1.0, gt=0)
     # Memory for rendered items (per worker), kept until the knowledge revision changes.
     render_cache_bytes: int = 64 * 2**20
+    # Where each revision's snapshot is kept (app/snapshot.py), shared by the workers; by
+    # default beside a SQLite database's file, else data/snapshots.
+    snapshot_dir: Path | None = None
+    # Seconds a read of the database waits for a lock (a migration's DDL), and runs at most.
+    database_lock_timeout: float = 1.0
+    database_statement_timeout: float = 30.0
+    # Seconds /ready waits for the database before it says it is not ready.
+    readiness_timeout: float = 1.0
     # Where clients reach this deployment (behind a proxy, the proxy's address): links in the
     # answers are built from it, never from the request, so no client can change them.
     public_url: str = "http://127.0.0.1:8000"
@@ -38,6 +47,16 @@ class Settings(BaseSettings):
     # Where worker processes keep their metrics for /metrics to add up (prometheus-client reads
     # it too, at import): needed with more than one worker.
     prometheus_multiproc_dir: Path | None = None
+
+    @property
+    def snapshot_directory(self) -> Path:
+        if self.snapshot_dir is not None:
+            return self.snapshot_dir
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            path = Path(url.database)
+            return path.with_name(f"{path.name}.snapshots")
+        return ROOT / "data" / "snapshots"
 
     @field_validator("public_url")
     @classmethod

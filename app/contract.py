@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from alembic import command
-from alembic.config import Config
 
 from app.config import ROOT, Settings
+from app.db import migrate
 from app.main import create_app
 
 DOCUMENT = ROOT / "docs" / "openapi.json"
@@ -68,11 +67,7 @@ def document_of(database_url: str) -> Schema:
 def served_document() -> Schema:
     """The document a deployment with the default settings serves from the project's seeds."""
     with tempfile.TemporaryDirectory() as directory:
-        url = f"sqlite:///{Path(directory) / 'knowledge.db'}"
-        config = Config(str(ROOT / "alembic.ini"))
-        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-        command.upgrade(config, "head")
-        return document_of(url)
+        return document_of(migrate(f"sqlite:///{Path(directory) / 'knowledge.db'}"))
 
 
 # Where the API's description starts naming the sources it serves (see app/openapi.py).
@@ -207,10 +202,15 @@ def _types(schema: Schema) -> set[str]:
     declared = schema.get("type")
     if declared is not None:
         return {declared} if isinstance(declared, str) else set(declared)
-    values = schema.get("enum", [schema["const"]] if "const" in schema else None)
+    values = _listed(schema)
     if values is not None:
         return {_json_type(value) for value in values}
     return {"any"}
+
+
+def _listed(schema: Schema) -> list[Any] | None:
+    """The values the schema itself lists (`enum`, or `const`); None if it lists none."""
+    return schema.get("enum", [schema["const"]] if "const" in schema else None)
 
 
 def _lost_types(old: set[str], new: set[str]) -> set[str]:
@@ -241,7 +241,7 @@ def _enum(schema: Schema) -> set[str] | None:
     """The values an enum allows (as JSON), or None if the schema lists none."""
     values: set[str] | None = None
     for part in [schema, *schema.get("anyOf", []), *schema.get("oneOf", [])]:
-        listed = part.get("enum", [part["const"]] if "const" in part else None)
+        listed = _listed(part)
         if listed is not None:
             values = (values or set()) | {json.dumps(value) for value in listed}
     return values

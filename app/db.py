@@ -1,4 +1,5 @@
-"""The serving engine: opens the database read-only, whatever the backend."""
+"""The knowledge database: an engine that reads it without ever writing or waiting long,
+whatever the backend, and the Alembic migrations that build it."""
 
 import logging
 import os
@@ -7,19 +8,32 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, pool, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 
+from app.config import ROOT
+
 logger = logging.getLogger(__name__)
 
-# How long to wait for PostgreSQL to accept a connection: an unreachable server is a quick 503,
-# not a request that hangs.
-CONNECT_TIMEOUT_SECONDS = 5
+# How long to wait for PostgreSQL to accept a connection, in seconds (libpq counts whole
+# seconds, at least 2): an unreachable server is a quick failure, not a read that hangs.
+CONNECT_TIMEOUT_SECONDS = 2
 
 
-def create_serving_engine(database_url: str, *, pooled: bool = True) -> Engine:
-    """An engine that cannot write: the serving path only ever reads.
+def create_database_engine(
+    database_url: str,
+    *,
+    pooled: bool = True,
+    lock_timeout: float = 1.0,
+    statement_timeout: float = 30.0,
+) -> Engine:
+    """An engine on the knowledge database that cannot write, and never waits long: a lock
+    held longer than `lock_timeout` (a migration's DDL) or a statement running longer than
+    `statement_timeout` fails instead. Only the snapshots' builder and readiness read it.
 
     Unpooled, every connection is new: it sees the database as a server just started would.
     """
@@ -32,7 +46,8 @@ def create_serving_engine(database_url: str, *, pooled: bool = True) -> Engine:
         engine = create_engine(
             # A URI filename: characters such as ? # % in the path must be percent-encoded.
             f"sqlite:///file:{quote(path)}?mode=ro&uri=true",
-            connect_args={"check_same_thread": False},
+            # SQLite's busy timeout: how long to wait for a writer's lock.
+            connect_args={"check_same_thread": False, "timeout": lock_timeout},
             **pooling,
         )
 
@@ -44,16 +59,18 @@ def create_serving_engine(database_url: str, *, pooled: bool = True) -> Engine:
             _follow_the_file(engine, path)
         return engine
     # PostgreSQL: every transaction is read-only, so a write fails even if the role may write.
-    # Each replica keeps at most ten connections, so that many replicas stay within the
-    # server's max_connections (100 by default).
     if pooled:
-        pooling = {"pool_size": 5, "max_overflow": 5, "pool_timeout": 10, "pool_pre_ping": True}
+        pooling = {"pool_size": 2, "max_overflow": 2, "pool_timeout": 5, "pool_pre_ping": True}
+    options = " ".join(
+        [
+            "-c default_transaction_read_only=on",
+            f"-c lock_timeout={round(lock_timeout * 1000)}",
+            f"-c statement_timeout={round(statement_timeout * 1000)}",
+        ]
+    )
     return create_engine(
         url,
-        connect_args={
-            "options": "-c default_transaction_read_only=on",
-            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
-        },
+        connect_args={"options": options, "connect_timeout": CONNECT_TIMEOUT_SECONDS},
         **pooling,
     )
 
@@ -115,3 +132,23 @@ def database_revisions(connection: Connection) -> frozenset[str]:
 def knowledge_revision(connection: Connection) -> str:
     """The knowledge revision, as served: the database's migration revision(s)."""
     return ",".join(sorted(database_revisions(connection)))
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    """The project's Alembic configuration, on `database_url` when given."""
+    config = Config(str(ROOT / "alembic.ini"))
+    if database_url is not None:
+        # The ini interpolates %: a URL-encoded password must keep its percent signs.
+        config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def migration_script() -> ScriptDirectory:
+    """The migrations: their revisions, heads and modules."""
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def migrate(database_url: str, revision: str = "head") -> str:
+    """Build the database at `database_url` with the real migrations; return the URL."""
+    command.upgrade(alembic_config(database_url), revision)
+    return database_url

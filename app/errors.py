@@ -51,13 +51,38 @@ class NotFound(ApiError):
         super().__init__(404, "Not Found", detail)
 
 
-class InvalidParameter(ApiError):
+class ParameterError(ApiError):
+    """A parameter the request cannot be answered with: `errors` names it and says why."""
+
+    status, title = 422, "Unprocessable Content"
+
     def __init__(self, parameter: str, message: str) -> None:
         super().__init__(
-            422,
-            "Unprocessable Content",
+            self.status,
+            self.title,
             f"{parameter}: {message}",
             errors=[{"parameter": parameter, "message": message}],
+        )
+
+
+class InvalidParameter(ParameterError):
+    """A parameter that is not one the API takes."""
+
+
+class UnknownParameter(ParameterError):
+    """Query parameters the operation does not define, each with a hint: the name it may have
+    meant, or the names it takes."""
+
+    def __init__(self, hints: dict[str, str]) -> None:
+        ApiError.__init__(
+            self,
+            self.status,
+            self.title,
+            "; ".join(f"unknown parameter `{name}`; {hint}" for name, hint in hints.items()),
+            errors=[
+                {"parameter": name, "message": f"unknown parameter; {hint}"}
+                for name, hint in hints.items()
+            ],
         )
 
 
@@ -69,16 +94,10 @@ class Unavailable(ApiError):
         self.headers = {"Retry-After": "30", "Cache-Control": "no-store"}
 
 
-class UnknownReference(ApiError):
+class UnknownReference(ParameterError):
     """A well-formed parameter names an item that does not exist."""
 
-    def __init__(self, parameter: str, message: str) -> None:
-        super().__init__(
-            404,
-            "Not Found",
-            f"{parameter}: {message}",
-            errors=[{"parameter": parameter, "message": message}],
-        )
+    status, title = 404, "Not Found"
 
 
 class RequestTooLarge(ApiError):

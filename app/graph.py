@@ -7,8 +7,11 @@ database and are rendered once per revision (app/render.py, app/store.py).
 """
 
 import json
+import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, String, select, type_coerce
 
@@ -17,6 +20,8 @@ from app.db import knowledge_revision
 from app.errors import InvalidParameter, NotFound, UnknownReference
 from app.knowledge.lists import BODY_SITES, CAUSES, CERTAINTY, DRUGS, TREATMENTS
 from app.models import Concept, Condition, Predicate, Statement, VocabularyTerm, table
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +94,11 @@ class Graph:
     # Cause type -> the risk-factor claims under it; treatment -> its drug claims.
     under_cause: dict[str, list[Claim]] = field(default_factory=dict)
     drugs_of: dict[str, list[Claim]] = field(default_factory=dict)
-    # Concept -> its name, aliases and description, case-folded, for the lists' `q` filter:
-    # read only when a list is first filtered by text (see load_texts).
-    texts: dict[str, str] | None = None
     # List -> its claims in the sources' order (conditions in slug order).
     in_order: dict[str, list[Claim]] = field(default_factory=dict)
+    # What `derived` has read: kept as long as this revision is served.
+    _derived: dict[Callable[[Connection], Any], Any] = field(default_factory=dict, repr=False)
+    _deriving: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         listed: dict[str, dict[str, list[Claim]]] = defaultdict(lambda: defaultdict(list))
@@ -117,6 +122,18 @@ class Graph:
         self.named, self.under_cause, self.drugs_of = dict(named), dict(under_cause), dict(drugs_of)
         self.in_order = dict(in_order)
 
+    def derived(self, build: Callable[[Connection], T], connection: Connection) -> T:
+        """What `build` reads at this revision, read on first use only (others wait for it):
+        data few requests need, such as the concepts' texts or the search vocabulary."""
+        with self._deriving:
+            if build not in self._derived:
+                self._derived[build] = build(connection)
+            return cast(T, self._derived[build])
+
+    def kept(self, build: Callable[[Connection], T]) -> T | None:
+        """What `build` read, if `derived` has read it already."""
+        return cast(T | None, self._derived.get(build))
+
     def name(self, slug: str) -> str:
         return self.concepts[slug].name
 
@@ -131,10 +148,13 @@ class Graph:
     def in_list(self, resource: Resource, slug: str) -> bool:
         return slug in self.listed.get(resource.name, {})
 
-    def select(self, resource: Resource, filters: Filters) -> list[str]:
+    def select(
+        self, resource: Resource, filters: Filters, texts: dict[str, str] | None = None
+    ) -> list[str]:
         """The slugs of a list's items under the filters, in order; 404 for unknown references.
 
         An item comes where the first statement that keeps it comes, in the sources' order.
+        The `q` filter looks in `texts` (load_texts).
         """
         self.check(resource, filters)
         if filters.condition is None:
@@ -149,14 +169,13 @@ class Graph:
             and (filters.certainty is None or claim.certainty == filters.certainty)
         )
         needle = filters.q.casefold() if filters.q else None
-        if needle is not None and self.texts is None:
-            raise RuntimeError("the concepts' texts are not loaded: see load_texts")
-        texts = self.texts or {}
+        if needle is not None and texts is None:
+            raise ValueError("the q filter needs the concepts' texts: see load_texts")
         return [
             slug
             for slug in dict.fromkeys(kept)
             if (filters.kind is None or self.concepts[slug].kind == filters.kind)
-            and (needle is None or needle in texts[slug])
+            and (needle is None or needle in (texts or {})[slug])
         ]
 
     def check(self, resource: Resource, filters: Filters) -> None:

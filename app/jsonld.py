@@ -25,12 +25,10 @@ from app.catalog import (
 )
 from app.graph import Graph
 from app.knowledge.codes import CODE_SYSTEMS
-from app.negotiation import choose
+from app.negotiation import JSON, JSON_LD, choose
 from app.render import render_concepts, render_conditions, render_sources
 from app.schemas import Code, Drug, Treatment
 
-JSON = "application/json"
-JSON_LD = "application/ld+json"
 SCHEMA_ORG = "https://schema.org"
 # schema.org names a code system briefly ("ICD-10-CM"); we serve FHIR system URIs.
 SYSTEM_NAMES = {uri: name for name, uri in CODE_SYSTEMS.items()}

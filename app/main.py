@@ -2,13 +2,14 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
 from app.config import Settings, get_settings
-from app.db import create_serving_engine
+from app.db import create_database_engine
 from app.docs import install_docs
 from app.errors import PROBLEM_RESPONSES, install_error_handlers
 from app.headers import SecurityHeaders
@@ -25,18 +26,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = create_serving_engine(settings.database_url)
-        app.state.readiness_engine = create_serving_engine(settings.database_url, pooled=False)
+        database = partial(
+            create_database_engine,
+            settings.database_url,
+            lock_timeout=settings.database_lock_timeout,
+            statement_timeout=settings.database_statement_timeout,
+        )
+        app.state.engine = database()
+        # Readiness asks a new connection: it must see the database as a new worker would.
+        app.state.readiness_engine = database(pooled=False)
         count_database_errors(app.state.engine)
         app.state.expected_revisions = expected_revisions()
         app.state.store = KnowledgeStore(
             app.state.engine,
+            settings.snapshot_directory,
             check_interval=settings.revision_check_interval,
             memo_bytes=settings.render_cache_bytes,
         )
-        if report_readiness(app.state.engine, app.state.expected_revisions, settings.database_url):
-            # Read the graph and start rendering before the first request asks for anything.
-            await app.state.store.snapshot()
+        report_readiness(app.state.engine, app.state.expected_revisions, settings.database_url)
+        # The first snapshot is ready before the first request (or the newest on disk, if the
+        # database cannot be read); later ones are swapped in while this one serves.
+        await app.state.store.start()
         yield
         await app.state.store.close()
         app.state.engine.dispose()

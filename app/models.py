@@ -8,7 +8,7 @@ risk factor of one condition and a complication of another.
 
 Rows are keyed by natural keys (slugs, statement ids), never by surrogate ids, so that a data
 migration writes and removes exactly its rows without reading anything back. The search
-documents are derived: rebuilt from these tables after every migration run.
+documents are derived from these tables, in each knowledge snapshot (app/search_index.py).
 """
 
 from sqlalchemy import JSON, Column, Index, MetaData, Table
@@ -147,47 +147,6 @@ class Evidence(SQLModel, table=True):
     quote: str
     char_start: int
     char_end: int
-
-
-class SearchDocument(SQLModel, table=True):
-    """One row per concept with a URL: the text /search looks in. Derived, never curated."""
-
-    __tablename__ = "search_document"
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str
-    slug: str = Field(index=True)
-    name: str
-    aliases: str
-    description: str
-    # Words naming the lists it is served in, and its kind ("symptoms: symptom, sign").
-    kinds: str = ""
-    # Text that is searched but not the item's own: its statements, qualifiers, indications.
-    details: str
-    quotes: str
-    # The distinct stems of each weight class, each between spaces (app/search_index.py):
-    # what the full-text index holds, and what ranking checks a stem against.
-    name_terms: str = ""
-    description_terms: str = ""
-    kind_terms: str = ""
-    detail_terms: str = ""
-    quote_terms: str = ""
-
-
-class SearchCondition(SQLModel, table=True):
-    """Which conditions a search document belongs to, for `?condition=`."""
-
-    __tablename__ = "search_condition"
-    document_id: int = Field(foreign_key="search_document.id", primary_key=True)
-    condition_slug: str = Field(primary_key=True, index=True)
-
-
-class SearchWord(SQLModel, table=True):
-    """A word the search documents hold, its stem, and how many documents hold that stem."""
-
-    __tablename__ = "search_word"
-    word: str = Field(primary_key=True)
-    stem: str
-    documents: int
 
 
 def table(model: type[SQLModel]) -> Table:

@@ -17,6 +17,12 @@ PARAMETER = re.compile(r'\s*;\s*([^=;\s]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^;]*))?'
 
 Weights = list[tuple[str, float]]
 
+JSON = "application/json"
+JSON_LD = "application/ld+json"
+HTML = "text/html"
+# An answer chosen by the request's Accept header: caches must key it by Accept.
+VARY_ACCEPT = {"Vary": "Accept"}
+
 
 def weights(header: str) -> Weights:
     """Each element's token (lowercased, parameters dropped) and weight, in the header's order."""

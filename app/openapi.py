@@ -21,10 +21,11 @@ from app import __version__
 from app.cache import UNCACHED_PATHS
 from app.catalog import RESOURCES
 from app.config import Settings
-from app.db import knowledge_revision, reading
-from app.graph import Graph, load_graph
-from app.jsonld import JSON_LD, condition_document
+from app.db import reading
+from app.graph import Graph
+from app.jsonld import condition_document
 from app.knowledge.lists import CERTAINTY
+from app.negotiation import JSON, JSON_LD
 from app.render import render_concepts, render_conditions, render_sources, source_text
 from app.routes.export import NDJSON, sections
 from app.routes.index import index
@@ -32,8 +33,8 @@ from app.routes.meta import describe, vocabulary
 from app.schemas import Health, Readiness
 from app.search import search
 from app.search_index import KINDS
+from app.store import KnowledgeStore
 
-JSON = "application/json"
 OPENAPI_URL = "/openapi.json"
 
 DESCRIPTION = """\
@@ -95,6 +96,11 @@ def _export_head(engine: Engine, graph: Graph) -> tuple[dict[str, Any], str]:
     return document, "\n".join(lines) + "\n"
 
 
+def _first_page(item: Any, total: int) -> dict[str, Any]:
+    """A list's answer to `limit=1`."""
+    return {"items": [item], "total": total, "limit": 1, "offset": 0}
+
+
 def response_examples(
     app: FastAPI, connection: Connection, engine: Engine, graph: Graph, public_url: str
 ) -> Iterator[tuple[str, str, Any]]:
@@ -106,14 +112,13 @@ def response_examples(
             continue  # a list the knowledge does not use yet has no example to show
         item = render_concepts(connection, graph, resource, slugs[:1])[slugs[0]]
         body = item.model_dump(mode="json")
-        yield resource.path, JSON, {"items": [body], "total": len(slugs), "limit": 1, "offset": 0}
+        yield resource.path, JSON, _first_page(body, len(slugs))
         yield f"{resource.path}/{{slug}}", JSON, body
     conditions = list(graph.conditions)
     if conditions:
         first = conditions[0]
         condition = render_conditions(connection, graph, [first])[first].model_dump(mode="json")
-        page = {"items": [condition], "total": len(conditions), "limit": 1, "offset": 0}
-        yield "/conditions", JSON, page
+        yield "/conditions", JSON, _first_page(condition, len(conditions))
         yield "/conditions/{slug}", JSON, condition
         yield (
             "/conditions/{slug}",
@@ -126,17 +131,9 @@ def response_examples(
         yield "/search", JSON, found.model_dump(mode="json")
     sources = render_sources(connection, graph)
     if sources:
-        yield (
-            "/sources",
-            JSON,
-            {
-                "items": [sources[0].model_dump(mode="json")],
-                "total": len(sources),
-                "limit": 1,
-                "offset": 0,
-            },
-        )
-        yield "/sources/{slug}", JSON, sources[0].model_dump(mode="json")
+        source = sources[0].model_dump(mode="json")
+        yield "/sources", JSON, _first_page(source, len(sources))
+        yield "/sources/{slug}", JSON, source
         yield "/sources/{slug}/text", "text/plain", source_text(connection, sources[0].slug)
     yield "/meta", JSON, describe(graph, sources).model_dump(mode="json")
     yield "/vocabulary", JSON, vocabulary(graph).model_dump(mode="json")
@@ -268,21 +265,22 @@ def install_openapi(app: FastAPI, settings: Settings) -> None:
         return document
 
     def openapi() -> dict[str, Any]:
-        engine: Engine | None = getattr(app.state, "engine", None)
-        if engine is None:
-            return contract()  # not serving yet: no database to take examples from
-        with reading(engine) as connection:
-            revision = knowledge_revision(connection)
-            if revision not in documents:
-                graph = load_graph(connection)
+        store: KnowledgeStore | None = getattr(app.state, "store", None)
+        if store is None:
+            return contract()  # not serving: the document as the code alone makes it
+        snapshot = store.snapshot()  # 503 while no knowledge is served: no examples yet
+        if snapshot.revision not in documents:
+            with reading(snapshot.engine) as connection:
                 # Kept only once whole.
                 document = contract()
-                add_examples(app, document, connection, engine, graph, settings.public_url)
-                add_vocabularies(document, graph)
-                describe_sources(document, connection, graph)
-                documents.clear()
-                documents[revision] = document
-            return documents[revision]
+                add_examples(
+                    app, document, connection, snapshot.engine, snapshot.graph, settings.public_url
+                )
+                add_vocabularies(document, snapshot.graph)
+                describe_sources(document, connection, snapshot.graph)
+            documents.clear()
+            documents[snapshot.revision] = document
+        return documents[snapshot.revision]
 
     app.openapi = openapi  # type: ignore[method-assign]
 

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, func, select
 from app.catalog import RESOURCES, Resource
 from app.graph import Claim, Graph
 from app.knowledge.lists import CAUSES, DRUGS, RISK_FACTORS, TREATMENTS
+from app.knowledge.loader import definition_claim, guidance_claim
 from app.models import (
     Concept,
     ConceptCode,
@@ -157,13 +158,10 @@ def render_concepts(
     concepts = _concept_rows(connection, slugs)
     codes = _codes(connection, slugs)
     claims = {slug: graph.claims_of(resource.name, slug, condition) for slug in slugs}
-    statements = _statements(
-        connection, graph, resource.statement, [c for slug in slugs for c in claims[slug]]
-    )
+    every_claim = [c for slug in slugs for c in claims[slug]]
+    statements = _statements(connection, graph, resource.statement, every_claim)
     by_object: dict[str, list[StatementSchema]] = defaultdict(list)
-    for claim, statement in zip(
-        (c for slug in slugs for c in claims[slug]), statements, strict=True
-    ):
+    for claim, statement in zip(every_claim, statements, strict=True):
         by_object[claim.object].append(statement)
     has_kind = "kind" in resource.schema.model_fields
     items = {}
@@ -205,8 +203,8 @@ def render_conditions(
         .order_by(guidance_table.c.position)
     ):
         guidance[row.condition_slug].append(row)
-    claims = [f"{slug}/definition" for slug in slugs]
-    claims += [f"{g.condition_slug}/guidance/{g.slug}" for rows in guidance.values() for g in rows]
+    claims = [definition_claim(slug) for slug in slugs]
+    claims += [guidance_claim(g.condition_slug, g.slug) for rows in guidance.values() for g in rows]
     evidence = _evidence(connection, claims)
     site_statements = _statements(
         connection, graph, StatementSchema, [c for slug in slugs for c in site_claims[slug]]
@@ -234,13 +232,13 @@ def render_conditions(
             description=pages[slug].description,
             source=pages[slug].source_slug,
             codes=codes[slug],
-            evidence=evidence[f"{slug}/definition"],
+            evidence=evidence[definition_claim(slug)],
             guidance=[
                 GuidanceSchema(
                     slug=g.slug,
                     name=g.name,
                     description=g.description,
-                    evidence=evidence[f"{slug}/guidance/{g.slug}"],
+                    evidence=evidence[guidance_claim(slug, g.slug)],
                 )
                 for g in guidance[slug]
             ],
@@ -264,7 +262,7 @@ def sections(graph: Graph, condition: str) -> dict[str, Section]:
     """The condition's statements, list by list, as its page summarises them."""
     result = {}
     for resource in RESOURCES:
-        claims = graph.by_condition.get(condition, {}).get(resource.name, [])
+        claims = graph.claims_of_condition(condition, resource.name)
         result[resource.operation_name] = Section(
             path=f"{resource.path}?condition={condition}",
             total=len(dict.fromkeys(c.object for c in claims)),

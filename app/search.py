@@ -16,31 +16,28 @@ descriptions, kinds, details and quotes. A query is read the same way, word by w
   words like "the" count only when the query has no other, so that they neither flood the
   answer nor make it slow.
 
-The database's full-text index finds the documents (FTS5 on SQLite, a GIN-indexed tsvector on
-PostgreSQL, both over the same stems); ranking checks each found document's stem columns. The
-vocabulary is read once per knowledge revision (per `Graph`), its typo index built on first use.
+The snapshot's full-text index (FTS5 over the stems, app/snapshot.py) finds the documents, and
+its list of where each stem is ranks them: every backend's snapshot is a SQLite file, so the
+answers are the same whatever database the knowledge came from. The vocabulary is read once per
+knowledge revision (per `Graph`), its typo index built on first use.
 """
 
 import math
 import threading
-import weakref
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     ColumnClause,
     ColumnElement,
     Connection,
-    FromClause,
     Integer,
     Select,
     String,
     case,
-    cast,
     column,
     func,
     literal,
@@ -49,14 +46,22 @@ from sqlalchemy import (
 )
 from sqlalchemy import literal_column as sql_name
 from sqlalchemy import table as sql_table
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.expression import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
 from app.graph import Graph
-from app.models import SearchCondition, SearchDocument, SearchWord, table
 from app.schemas import SearchHit, SearchPage, Snippet, Span
-from app.search_index import CONDITION_KIND, FIELDS, TERM_COLUMNS, WORD, stem, words_of
+from app.search_index import (
+    CONDITION_KIND,
+    FIELDS,
+    SEARCH_CONDITION,
+    SEARCH_DOCUMENT,
+    SEARCH_WORD,
+    TERM_COLUMNS,
+    WORD,
+    stem,
+    words_of,
+)
 
 # How much a stem weighs in each class: names and aliases, descriptions, kinds, details, quotes.
 CLASS_WEIGHTS = {
@@ -100,41 +105,15 @@ MIN_CORRECTED = 3
 SNIPPET_LENGTH = 160
 SNIPPET_LEAD = 40
 
-DOCUMENTS = table(SearchDocument)
-MEMBERSHIP = table(SearchCondition)
-WORDS = table(SearchWord)
+DOCUMENTS = SEARCH_DOCUMENT
+MEMBERSHIP = SEARCH_CONDITION
+WORDS = SEARCH_WORD
 SEARCH_INDEX = sql_table("search_index", column("rowid", Integer))
+INDEXED_DOCUMENTS = SEARCH_INDEX.join(DOCUMENTS, DOCUMENTS.c.id == SEARCH_INDEX.c.rowid)
 # FTS5's own list of the index's entries: one row per stem, document and column.
 INSTANCES = sql_table(
     "search_index_instance", column("term", String), column("doc", Integer), column("col", String)
 )
-
-T = TypeVar("T")
-
-
-class PerGraph(Generic[T]):
-    """A value built once per knowledge revision (its `Graph`), kept while the graph lives."""
-
-    def __init__(self, build: Callable[[Connection], T]) -> None:
-        self.build = build
-        self.lock = threading.Lock()
-        self.values: dict[int, tuple[weakref.ref[Graph], T]] = {}
-
-    def get(self, graph: Graph, connection: Connection) -> T:
-        """The graph's value, built on its first request (other requests wait for it)."""
-        key = id(graph)
-        with self.lock:
-            kept = self.values.get(key)
-            if kept is not None and kept[0]() is graph:
-                return kept[1]
-            value = self.build(connection)
-
-            def forget(reference: weakref.ref[Graph]) -> None:
-                if self.values.get(key, (None,))[0] is reference:
-                    del self.values[key]
-
-            self.values[key] = (weakref.ref(graph, forget), value)
-            return value
 
 
 def trigrams(word: str) -> set[str]:
@@ -231,9 +210,6 @@ def load_vocabulary(connection: Connection) -> Vocabulary:
     return Vocabulary(list(stems), stems, documents, total)
 
 
-VOCABULARIES: PerGraph[Vocabulary] = PerGraph(load_vocabulary)
-
-
 @dataclass(frozen=True)
 class Term:
     """One word of a query: the stems it stands for, each with how much it counts."""
@@ -317,31 +293,12 @@ def ranking_of(query: Query) -> Ranking:
     return Ranking(finders, scored)
 
 
-@dataclass(frozen=True)
-class Backend:
-    """How one backend finds the documents holding any of some stems, and ranks them.
-
-    Both rank alike: a document's score is the sum, over the scored terms it holds, of the
-    term's weight times the best value (class weight times exactness) of a place holding it.
-    """
-
-    # The documents holding any of the stems: the index, enough to count them, and the index
-    # with each match's document, to filter on.
-    index: FromClause
-    documents: FromClause
-    id: ColumnElement[int]
-    found: Callable[[list[str]], ColumnElement[bool]]
-    # The found documents' ids and scores, under the filters.
-    ranked: Callable[[Ranking, list[ColumnElement[bool]]], Select[tuple[int, int]]]
-    filter_on: Callable[[ColumnElement[Any]], ColumnElement[Any]]
-
-
-def _sqlite_found(stems: list[str]) -> ColumnElement[bool]:
+def _found(stems: list[str]) -> ColumnElement[bool]:
     index: ColumnClause[Any] = sql_name("search_index")
     return index.match(" OR ".join('"' + s.replace('"', '""') + '"' for s in stems))
 
 
-def _sqlite_ranked(ranking: Ranking, filters: list[ColumnElement[bool]]) -> Select[tuple[int, int]]:
+def _ranked(ranking: Ranking, filters: list[ColumnElement[bool]]) -> Select[tuple[int, int]]:
     # The index's own list of where each stem is (document, column) gives the best place of
     # each term without reading the documents.
     finders = set(map(id, ranking.finders))
@@ -381,61 +338,10 @@ def _sqlite_ranked(ranking: Ranking, filters: list[ColumnElement[bool]]) -> Sele
     return ranked
 
 
-def _postgresql_found(stems: list[str]) -> ColumnElement[bool]:
-    vector: ColumnClause[Any] = sql_name("search_document.search_vector")
-    # Lexemes taken verbatim, as the vector holds them: no parser, no dictionary.
-    quoted = ("'" + s.replace("\\", "\\\\").replace("'", "''") + "'" for s in stems)
-    return vector.op("@@")(cast(literal(" | ".join(quoted)), postgresql.TSQUERY))
-
-
-def _postgresql_ranked(
-    ranking: Ranking, filters: list[ColumnElement[bool]]
-) -> Select[tuple[int, int]]:
-    # Each found document's stem columns hold a stem between spaces when it holds it.
-    score = sum(
-        (
-            case(
-                *[
-                    (func.strpos(DOCUMENTS.c[name], literal(f" {stem} ")) > 0, value)
-                    for value, name, stem in ranking.places(term)
-                ],
-                else_=0,
-            )
-            * term.weight
-            for term in ranking.scored
-        ),
-        literal(0),
-    )
-    return select(DOCUMENTS.c.id, score.label("score")).where(
-        _postgresql_found(ranking.finder_stems), *filters
-    )
-
-
-def _filter_after_matching(column: ColumnElement[Any]) -> ColumnElement[Any]:
+def _filtered_after_matching(column: ColumnElement[Any]) -> ColumnElement[Any]:
     # "+column" keeps SQLite from walking a condition's documents by their index and testing
     # each against the full-text index, which is far slower than filtering the matches.
     return UnaryExpression(column, operator=custom_op("+"))
-
-
-BACKENDS = {
-    "sqlite": Backend(
-        index=SEARCH_INDEX,
-        documents=SEARCH_INDEX.join(DOCUMENTS, DOCUMENTS.c.id == SEARCH_INDEX.c.rowid),
-        id=SEARCH_INDEX.c.rowid,
-        found=_sqlite_found,
-        ranked=_sqlite_ranked,
-        filter_on=_filter_after_matching,
-    ),
-    "postgresql": Backend(
-        index=DOCUMENTS,
-        documents=DOCUMENTS,
-        id=DOCUMENTS.c.id,
-        found=_postgresql_found,
-        ranked=_postgresql_ranked,
-        # The planner weighs the GIN index against the condition's index on statistics.
-        filter_on=lambda column: column,
-    ),
-}
 
 
 def search(
@@ -451,31 +357,28 @@ def search(
     """One page of the items that hold the words of `q` (or most of them), best first."""
     if condition is not None:
         graph.require_condition(condition)
-    query = read_query(q, VOCABULARIES.get(graph, connection))
+    query = read_query(q, graph.derived(load_vocabulary, connection))
     empty = SearchPage(
         items=[], total=0, limit=limit, offset=offset, did_you_mean=query.did_you_mean
     )
     if not query.terms:
         # Punctuation alone, or words no document holds nor resembles: plain text, no match.
         return empty
-    backend = BACKENDS[connection.dialect.name]
     ranking = ranking_of(query)
     filters: list[ColumnElement[bool]] = []
-    counted = backend.index if kind is None and condition is None else backend.documents
+    counted = SEARCH_INDEX if kind is None and condition is None else INDEXED_DOCUMENTS
     if kind is not None:
-        filters.append(backend.filter_on(DOCUMENTS.c.kind) == kind)
+        filters.append(_filtered_after_matching(DOCUMENTS.c.kind) == kind)
     if condition is not None:
         members = select(MEMBERSHIP.c.document_id).where(MEMBERSHIP.c.condition_slug == condition)
-        filters.append(backend.filter_on(DOCUMENTS.c.id).in_(members))
+        filters.append(_filtered_after_matching(DOCUMENTS.c.id).in_(members))
     total = connection.execute(
-        select(func.count())
-        .select_from(counted)
-        .where(backend.found(ranking.finder_stems), *filters)
+        select(func.count()).select_from(counted).where(_found(ranking.finder_stems), *filters)
     ).scalar_one()
     if not total:
         return empty
     # Rank the matches, then read only the documents of the page.
-    ranked = backend.ranked(ranking, filters).subquery("ranked")
+    ranked = _ranked(ranking, filters).subquery("ranked")
     hits = (
         select(ranked)
         .order_by(ranked.c.score.desc(), ranked.c.id)

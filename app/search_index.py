@@ -1,11 +1,11 @@
-"""The search documents: derived from the knowledge tables, rebuilt after every migration run.
+"""The search documents: derived from the knowledge tables, in every knowledge snapshot.
 
 One document per concept with a URL (a condition, or an object of a statement whose predicate
 serves a list), holding what /search looks in: its name, its aliases, its description, the words
 naming the lists it is served in (its kinds), the details of the statements that name it (their
 descriptions, qualifiers, indications, audiences) and their quotes. They are derived data, never
-curated: migrations/env.py rebuilds them from the knowledge tables whenever a migration has run,
-so they always follow the knowledge and the code that indexes it.
+curated: each snapshot (app/snapshot.py) builds them from the knowledge tables it copied, in the
+same file, so they always follow the knowledge and the code that indexes it.
 
 Words are stemmed here, in Python, with one pinned Snowball stemmer, so that every backend's
 full-text index holds the same stems and finds the same documents: each document keeps the
@@ -22,7 +22,18 @@ from functools import lru_cache
 from typing import Any
 
 import snowballstemmer  # type: ignore[import-untyped]
-from sqlalchemy import Connection, delete, insert, inspect, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    insert,
+    select,
+)
 
 from app.knowledge.lists import (
     CAUSES,
@@ -36,15 +47,13 @@ from app.knowledge.lists import (
     TESTS,
     TREATMENTS,
 )
+from app.knowledge.loader import definition_claim, guidance_claim
 from app.models import (
     Concept,
     Condition,
     Evidence,
     Guidance,
     Predicate,
-    SearchCondition,
-    SearchDocument,
-    SearchWord,
     Statement,
     VocabularyTerm,
     table,
@@ -81,6 +90,43 @@ FIELDS = {
 }
 TERM_COLUMNS = tuple(dict.fromkeys(FIELDS.values()))
 
+# The search tables live in each knowledge snapshot (app/snapshot.py), never in the database.
+SEARCH_METADATA = MetaData()
+# One row per concept with a URL: the text /search looks in.
+SEARCH_DOCUMENT = Table(
+    "search_document",
+    SEARCH_METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String, nullable=False),
+    Column("slug", String, nullable=False, index=True),
+    Column("name", String, nullable=False),
+    Column("aliases", String, nullable=False),
+    Column("description", String, nullable=False),
+    # Words naming the lists it is served in, and its kind ("symptoms: symptom, sign").
+    Column("kinds", String, nullable=False, default=""),
+    # Text that is searched but not the item's own: its statements, qualifiers, indications.
+    Column("details", String, nullable=False),
+    Column("quotes", String, nullable=False),
+    # The distinct stems of each weight class, each between spaces: what the full-text index
+    # holds, and what ranking checks a stem against.
+    *(Column(name, String, nullable=False, default="") for name in TERM_COLUMNS),
+)
+# Which conditions a search document belongs to, for `?condition=`.
+SEARCH_CONDITION = Table(
+    "search_condition",
+    SEARCH_METADATA,
+    Column("document_id", ForeignKey("search_document.id"), primary_key=True),
+    Column("condition_slug", String, primary_key=True, index=True),
+)
+# A word the search documents hold, its stem, and how many documents hold that stem.
+SEARCH_WORD = Table(
+    "search_word",
+    SEARCH_METADATA,
+    Column("word", String, primary_key=True),
+    Column("stem", String, nullable=False),
+    Column("documents", Integer, nullable=False),
+)
+
 # Letters and digits: the words both indexes hold (an underscore separates words there too).
 WORD = re.compile(r"[^\W_]+")
 # Snowball's English stemmer, pinned in pyproject.toml: another version may stem differently,
@@ -110,35 +156,26 @@ def terms_text(stems: Iterable[str]) -> str:
     return f" {' '.join(distinct)} " if distinct else ""
 
 
-def has_search_documents(connection: Connection) -> bool:
-    """Whether the database holds this code's search tables (not an older schema)."""
-    names = set(inspect(connection).get_table_names())
-    if not {"search_document", "search_condition", "search_word", "statement"} <= names:
-        return False
-    columns = {c["name"] for c in inspect(connection).get_columns("search_document")}
-    return set(TERM_COLUMNS) <= columns
-
-
 def rebuild_search_documents(connection: Connection) -> int:
     """Replace every search document with one built from the knowledge tables; return the count."""
-    connection.execute(delete(table(SearchCondition)))
-    connection.execute(delete(table(SearchDocument)))
-    connection.execute(delete(table(SearchWord)))
+    connection.execute(delete(SEARCH_CONDITION))
+    connection.execute(delete(SEARCH_DOCUMENT))
+    connection.execute(delete(SEARCH_WORD))
     documents = [indexed(document) for document in build_documents(connection)]
     if documents:
         connection.execute(
-            insert(table(SearchDocument)),
+            insert(SEARCH_DOCUMENT),
             [{k: v for k, v in doc.items() if k != "conditions"} for doc in documents],
         )
         connection.execute(
-            insert(table(SearchCondition)),
+            insert(SEARCH_CONDITION),
             [
                 {"document_id": doc["id"], "condition_slug": condition}
                 for doc in documents
                 for condition in doc["conditions"]
             ],
         )
-        connection.execute(insert(table(SearchWord)), vocabulary_rows(documents))
+        connection.execute(insert(SEARCH_WORD), vocabulary_rows(documents))
     return len(documents)
 
 
@@ -208,11 +245,11 @@ def build_documents(connection: Connection) -> Iterable[dict[str, Any]]:
     guidance = table(Guidance)
     for g in connection.execute(select(guidance).order_by(guidance.c.position)):
         details[g.condition_slug].append(f"{g.name}: {g.description}")
-        said[g.condition_slug] += quotes[f"{g.condition_slug}/guidance/{g.slug}"]
+        said[g.condition_slug] += quotes[guidance_claim(g.condition_slug, g.slug)]
     for slug in conditions:
         kinds[slug].add(CONDITION_KIND)
         of[slug].add(slug)
-        said[slug] = quotes[f"{slug}/definition"] + said[slug]
+        said[slug] = quotes[definition_claim(slug)] + said[slug]
 
     served = [
         row

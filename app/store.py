@@ -1,32 +1,37 @@
-"""The knowledge as the routes read it: the graph of the current revision and every item, rendered
-once per revision and kept as JSON bytes.
+"""The knowledge as the routes read it: the current revision's snapshot, with its graph and
+every item rendered once and kept as JSON bytes.
 
-The knowledge changes only when a migration runs, so the store re-reads the database's revision
-at most once per `check_interval` and, when it changed, reads the new graph (app/graph.py) and
-starts afresh. Items are rendered in batches (app/render.py) the first time they are asked for,
-or earlier by the warm-up that follows every new revision; what is rendered is kept, within a
-memory bound, until the revision changes. Concurrent requests for the same item wait for one
-rendering. Every database read happens in a worker thread with a connection of its own, taken
-and given back within that one call: no request holds a connection while it waits for anything.
+Requests read the snapshot (app/snapshot.py) and never the database: they never wait on it, and
+never see two revisions. The store watches the database for a new revision, at most once per
+`check_interval`, in the background: when one appears, its snapshot is built (or opened, if
+another worker built it) while the old one keeps serving, then swapped in whole. A failed
+watch or build keeps the last good snapshot and tries again later, waiting longer each time.
+
+Items are rendered in batches (app/render.py) the first time they are asked for, or earlier by
+the warm-up that follows every new snapshot; what is rendered is kept, within a memory bound,
+as long as the snapshot serves. Concurrent requests for the same item wait for one rendering.
+Every read happens in a worker thread with a connection of its own to the snapshot file.
 """
 
 import asyncio
 import logging
-import math
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 import anyio.to_thread
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from app.catalog import RESOURCES, Resource
 from app.db import knowledge_revision, reading
+from app.errors import Unavailable
 from app.graph import Filters, Graph, load_graph, load_texts
+from app.lru import LRU
 from app.render import render_concepts, render_conditions
+from app.snapshot import build, newest, open_snapshot
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -35,70 +40,32 @@ Key = tuple[Hashable, ...]
 BATCH = 100
 # Roughly what a kept item costs beside its bytes (key, dictionary slot, bytes object).
 ENTRY_OVERHEAD = 200
+# The longest wait between two tries to read a new revision, after failures: a try costs one
+# connection attempt, and a migration that held a lock for a while is seen soon after.
+MAX_BACKOFF = 5.0
 
 
-class Memo:
-    """Rendered items by key, least recently used first out beyond `max_bytes`."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.entries: OrderedDict[Key, bytes] = OrderedDict()
-        self.size = 0
-
-    def get(self, key: Key) -> bytes | None:
-        value = self.entries.get(key)
-        if value is not None:
-            self.entries.move_to_end(key)
-        return value
-
-    def put(self, key: Key, value: bytes) -> None:
-        cost = len(value) + ENTRY_OVERHEAD
-        if cost > self.max_bytes or key in self.entries:
-            return
-        self.entries[key] = value
-        self.size += cost
-        while self.size > self.max_bytes:
-            _, evicted = self.entries.popitem(last=False)
-            self.size -= len(evicted) + ENTRY_OVERHEAD
-
-    @property
-    def full(self) -> bool:
-        return self.size >= self.max_bytes * 0.9
+def memo(max_bytes: int) -> LRU[Key, bytes]:
+    """Rendered items by key, within `max_bytes`."""
+    return LRU(max_bytes, cost=lambda rendered: len(rendered) + ENTRY_OVERHEAD)
 
 
 @dataclass
 class Snapshot:
-    """The knowledge at one revision: its graph and what has been rendered of it."""
+    """The knowledge at one revision: its file, its graph and what has been rendered of it."""
 
+    engine: Engine
     graph: Graph
-    memo: Memo
+    memo: LRU[Key, bytes]
     # Items being rendered right now: later requests for them wait instead of rendering again.
     pending: dict[Key, asyncio.Future[bytes | None]] = field(default_factory=dict)
-    texts_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def revision(self) -> str:
         return self.graph.revision
 
-
-def to_json(model: BaseModel) -> bytes:
-    return model.__pydantic_serializer__.to_json(model)
-
-
-class KnowledgeStore:
-    """The current revision's graph and rendered items, shared by every request of a worker."""
-
-    def __init__(self, engine: Engine, *, check_interval: float, memo_bytes: int) -> None:
-        self.engine = engine
-        self.check_interval = check_interval
-        self.memo_bytes = memo_bytes
-        self.current: Snapshot | None = None
-        self.next_check = -math.inf
-        self.lock: asyncio.Lock | None = None
-        self.warming: asyncio.Task[None] | None = None
-
     async def read(self, query: Callable[[Connection], T]) -> T:
-        """Run `query` in a worker thread on a connection of its own, returned when it ends."""
+        """Run `query` on the snapshot in a worker thread, on a connection of its own."""
 
         def run() -> T:
             with reading(self.engine) as connection:
@@ -106,21 +73,112 @@ class KnowledgeStore:
 
         return await anyio.to_thread.run_sync(run)
 
-    async def snapshot(self) -> Snapshot:
-        """The current revision's snapshot; the revision is re-read at most once per interval."""
-        if self.current is not None and time.monotonic() < self.next_check:
-            return self.current
-        self.lock = self.lock or asyncio.Lock()
-        async with self.lock:
-            if self.current is not None and time.monotonic() < self.next_check:
-                return self.current
-            revision = await self.read(knowledge_revision)
-            if self.current is None or self.current.revision != revision:
-                graph = await self.read(load_graph)
-                self.current = Snapshot(graph, Memo(self.memo_bytes))
-                self.start_warm_up(self.current)
-            self.next_check = time.monotonic() + self.check_interval
-            return self.current
+
+def to_json(model: BaseModel) -> bytes:
+    return model.__pydantic_serializer__.to_json(model)
+
+
+def open_snapshot_at(path: Path, memo_bytes: int) -> Snapshot:
+    """The snapshot in the file at `path`, with its graph read."""
+    engine = open_snapshot(path)
+    with reading(engine) as connection:
+        graph = load_graph(connection)
+    return Snapshot(engine, graph, memo(memo_bytes))
+
+
+class KnowledgeStore:
+    """The current snapshot, shared by every request of a worker, and the watch for new ones."""
+
+    def __init__(
+        self,
+        database: Engine,
+        directory: Path,
+        *,
+        check_interval: float,
+        memo_bytes: int,
+        max_backoff: float = MAX_BACKOFF,
+    ) -> None:
+        self.database = database
+        self.directory = directory
+        self.check_interval = check_interval
+        self.max_backoff = max_backoff
+        self.memo_bytes = memo_bytes
+        self.current: Snapshot | None = None
+        # Why the last watch or build failed, while it has not succeeded since.
+        self.failure: str | None = None
+        self.warming: asyncio.Task[None] | None = None
+        self.watching: asyncio.Task[None] | None = None
+
+    def snapshot(self) -> Snapshot:
+        """The snapshot requests read now: never waits; 503 while there is none yet."""
+        if self.current is None:
+            raise Unavailable(
+                "No knowledge is served yet: the database could not be read (see /ready)."
+            )
+        return self.current
+
+    @property
+    def revision(self) -> str | None:
+        return None if self.current is None else self.current.revision
+
+    async def start(self) -> None:
+        """Serve the database's current revision, then watch it for new ones.
+
+        If the database cannot be read, the newest snapshot on disk serves until it can.
+        """
+        try:
+            await self.refresh()
+        except Exception as error:
+            self.failure = _reason(error)
+            logger.error("Cannot read the knowledge database: %s", self.failure)
+            fallback = newest(self.directory)
+            if fallback is not None:
+                logger.warning("Serving the newest snapshot on disk, %s, until it can", fallback)
+                self.swap(
+                    await anyio.to_thread.run_sync(open_snapshot_at, fallback, self.memo_bytes)
+                )
+        self.watching = asyncio.get_running_loop().create_task(self.watch())
+
+    async def refresh(self) -> None:
+        """Swap in the database's current revision, built or opened in a worker thread."""
+        revision = await anyio.to_thread.run_sync(self.database_revision)
+        if revision != self.revision:
+            path = await anyio.to_thread.run_sync(build, self.database, self.directory)
+            self.swap(await anyio.to_thread.run_sync(open_snapshot_at, path, self.memo_bytes))
+        self.failure = None
+
+    def database_revision(self) -> str:
+        with reading(self.database) as connection:
+            return knowledge_revision(connection)
+
+    def swap(self, snapshot: Snapshot) -> None:
+        old, self.current = self.current, snapshot
+        if old is not None and old.revision != snapshot.revision:
+            logger.info("Now serving revision %s (was %s)", snapshot.revision, old.revision)
+        if old is not None:
+            # Connections still reading it close when their reads end.
+            old.engine.dispose()
+        self.start_warm_up(snapshot)
+
+    async def watch(self) -> None:
+        """Look for a new revision every `check_interval`; after failures, back off."""
+        failures = 0
+        while True:
+            # After failures, each wait doubles the one before.
+            await asyncio.sleep(
+                min(self.check_interval * 2 ** max(failures - 1, 0), self.max_backoff)
+            )
+            try:
+                await self.refresh()
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                failures += 1
+                self.failure = _reason(error)
+                logger.warning(
+                    "Cannot read a new knowledge revision (try %d): %s", failures, self.failure
+                )
 
     def start_warm_up(self, snapshot: Snapshot) -> None:
         if self.warming is not None:
@@ -135,7 +193,8 @@ class KnowledgeStore:
             for resource in RESOURCES:
                 slugs = list(graph.listed.get(resource.name, {}))
                 for start in range(0, len(slugs), BATCH):
-                    if snapshot.memo.full or self.current is not snapshot:
+                    full = snapshot.memo.size >= 0.9 * snapshot.memo.max_bytes
+                    if full or self.current is not snapshot:
                         return
                     await self.concepts(snapshot, resource, slugs[start : start + BATCH], None)
         except asyncio.CancelledError:
@@ -145,18 +204,22 @@ class KnowledgeStore:
             logger.warning("warming up the knowledge failed", exc_info=True)
 
     async def close(self) -> None:
-        if self.warming is not None:
-            self.warming.cancel()
-            await asyncio.gather(self.warming, return_exceptions=True)
+        tasks = [task for task in (self.warming, self.watching) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self.current is not None:
+            self.current.engine.dispose()
 
     async def select(self, snapshot: Snapshot, resource: Resource, filters: Filters) -> list[str]:
         """The slugs of a list's items under the filters, in order (app/graph.py)."""
         graph = snapshot.graph
-        if filters.q is not None and graph.texts is None:
-            async with snapshot.texts_lock:
-                if graph.texts is None:
-                    graph.texts = await self.read(load_texts)
-        return graph.select(resource, filters)
+        texts = None
+        if filters.q is not None:
+            texts = graph.kept(load_texts) or await snapshot.read(
+                lambda connection: graph.derived(load_texts, connection)
+            )
+        return graph.select(resource, filters, texts)
 
     async def concepts(
         self, snapshot: Snapshot, resource: Resource, slugs: list[str], condition: str | None
@@ -231,7 +294,7 @@ class KnowledgeStore:
         snapshot.pending.update(futures)
         rendered: dict[Key, bytes] = {}
         try:
-            rendered = await self.read(lambda connection: render(connection, keys))
+            rendered = await snapshot.read(lambda connection: render(connection, keys))
         finally:
             for key, future in futures.items():
                 snapshot.pending.pop(key, None)
@@ -251,3 +314,10 @@ def page(items: list[bytes], *, total: int, limit: int, offset: int) -> bytes:
             f'],"total":{total},"limit":{limit},"offset":{offset}}}'.encode(),
         ]
     )
+
+
+def _reason(error: Exception) -> str:
+    """An error in one line an operator can read."""
+    if isinstance(error, DBAPIError):
+        return str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+    return f"{type(error).__name__}: {error}"

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine
 
+from app.db import migrate
 from app.graph import load_graph
 from bench.burst import burst
 from bench.harness import (
@@ -39,7 +40,6 @@ from bench.harness import (
     Server,
     cores,
     get,
-    migrated,
     postgres_database,
     require_tools,
     wrk,
@@ -236,7 +236,7 @@ def bursts(database: Path) -> None:
     print("| backend | N | 200s | other statuses | slowest | median | all answered in |")
     print("|---|---:|---:|---|---:|---:|---:|")
     with postgres_database(server_url) as postgres:
-        backends["PostgreSQL"] = postgres and migrated(postgres)
+        backends["PostgreSQL"] = postgres and migrate(postgres)
         for backend, url in backends.items():
             if url is None:
                 print(f"| {backend} | | | not reachable at {server_url} | | | |")
@@ -256,7 +256,7 @@ def relevance(database: Path) -> None:
     with postgres_database() as postgres:
         urls = {"SQLite": f"sqlite:///{database}"}
         if postgres is not None:
-            urls["PostgreSQL"] = migrated(postgres)
+            urls["PostgreSQL"] = migrate(postgres)
         print_relevance(urls)
 
 
@@ -348,12 +348,12 @@ def main() -> None:
         runs = args.rounds if args.only in (None, "cold-start") else 1
         starts = [cold_start(folder, server_core, i) for i in range(runs)]
         if args.only in (None, "cold-start"):
-            migrate = statistics.median(s[0] for s in starts)
+            migrating = statistics.median(s[0] for s in starts)
             answer = statistics.median(s[1] for s in starts)
             print(
                 f"\n### Cold start, median of {runs}\n\n"
-                f"Empty database to first answered request: {migrate + answer:.2f} s "
-                f"(`alembic upgrade head` {migrate:.2f} s, then start and answer /treatments "
+                f"Empty database to first answered request: {migrating + answer:.2f} s "
+                f"(`alembic upgrade head` {migrating:.2f} s, then start and answer /treatments "
                 f"{answer:.2f} s)."
             )
         database = starts[0][2]

@@ -8,6 +8,7 @@ every answer is a 200, and how long the slowest took.
 import asyncio
 import statistics
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 import httpx
@@ -27,12 +28,15 @@ class Burst:
 
 
 def misses(count: int, details: list[str]) -> list[str]:
-    """`count` distinct URLs over every list, some details and a search."""
-    paths = ["/conditions", *(r.path for r in RESOURCES), "/search?q=calcium", *details]
-    urls = []
-    for i in range(count):
-        path = paths[i % len(paths)]
-        urls.append(f"{path}{'&' if '?' in path else '?'}b={i}")
+    """`count` distinct URLs: the details, each once, then pages of every list and of a search,
+    each with a `limit` (and past a hundred, an `offset`) of its own. Only parameters the
+    operations define: any other is refused."""
+    pages = ["/conditions", *(r.path for r in RESOURCES), "/search?q=calcium"]
+    urls = details[:count]
+    for i in range(count - len(urls)):
+        page, n = pages[i % len(pages)], i // len(pages)
+        query = f"limit={1 + n % 100}" + (f"&offset={n // 100}" if n >= 100 else "")
+        urls.append(f"{page}{'&' if '?' in page else '?'}{query}")
     return urls
 
 
@@ -61,8 +65,6 @@ def burst(database_url: str, count: int, core: int, details: list[str]) -> Burst
         wall = time.perf_counter() - began
     finally:
         server.stop()
-    statuses: dict[int, int] = {}
-    for status, _ in answers:
-        statuses[status] = statuses.get(status, 0) + 1
+    statuses = Counter(status for status, _ in answers)
     times = [seconds for _, seconds in answers]
     return Burst(count, statuses.get(200, 0), statuses, max(times), statistics.median(times), wall)

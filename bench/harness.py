@@ -10,18 +10,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, pool, text
-from sqlalchemy.engine import make_url
-
 from app.config import ROOT
+from tests.databases import scratch_database
 
 # Where the benchmark looks for a PostgreSQL server, as the tests do.
 POSTGRES_URL = os.environ.get(
@@ -170,29 +165,13 @@ def wrk(
     return Sample(float(rps[1]), milliseconds(p50[1]), milliseconds(p99[1]))
 
 
-def migrated(url: str) -> str:
-    """Migrate the database at `url` to head with the real migrations; return the URL."""
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(config, "head")
-    return url
-
-
 @contextmanager
 def postgres_database(server_url: str = POSTGRES_URL) -> Iterator[str | None]:
     """A new, empty database on the PostgreSQL server, dropped afterwards; None if there is no
     server to reach (the benchmark then measures SQLite alone, and says so)."""
-    name = f"knowledge_bench_{uuid.uuid4().hex[:12]}"
-    try:
-        server = create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
-        with server.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception:  # no driver, no server
-        yield None
-        return
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
+    with ExitStack() as stack:
+        try:
+            url: str | None = stack.enter_context(scratch_database(server_url, "knowledge_bench"))
+        except Exception:  # no driver, no server
+            url = None
+        yield url

@@ -25,11 +25,12 @@ from starlette.types import Receive, Scope, Send
 
 from app.catalog import RESOURCES, Resource
 from app.config import get_settings
-from app.db import create_serving_engine
+from app.db import create_database_engine
 from app.graph import Filters, load_graph
 from app.render import render_concepts, render_conditions
 from app.schemas import Condition, SearchPage
 from app.search import search
+from app.snapshot import build, open_snapshot
 
 JSON = "application/json"
 
@@ -40,8 +41,12 @@ def make_peer() -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = create_serving_engine(database_url)
+        app.state.engine = create_database_engine(database_url)
+        # Search reads a snapshot's index: the database holds none.
+        settings = get_settings()
+        app.state.snapshot = open_snapshot(build(app.state.engine, settings.snapshot_directory))
         yield
+        app.state.snapshot.dispose()
         app.state.engine.dispose()
 
     app = FastAPI(lifespan=lifespan)
@@ -88,7 +93,7 @@ def make_peer() -> FastAPI:
 
     @app.get("/search", response_model=SearchPage)
     def read_search(request: Request, q: str, limit: int = 50, offset: int = 0) -> Any:
-        with request.app.state.engine.connect() as connection:
+        with request.app.state.snapshot.connect() as connection:
             return search(connection, load_graph(connection), q, limit=limit, offset=offset)
 
     return app

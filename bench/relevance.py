@@ -16,7 +16,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, pool
 
-from bench.harness import migrated, postgres_database
+from app.db import migrate
+from bench.harness import postgres_database
 from tests.relevance import Relevance, load_queries, measure, report, searcher
 
 
@@ -41,12 +42,12 @@ def main() -> None:
     args = parser.parse_args()
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        urls = {"SQLite": migrated(f"sqlite:///{folder / 'knowledge.db'}")}
+        urls = {"SQLite": migrate(f"sqlite:///{folder / 'knowledge.db'}")}
         if args.postgres:
             postgres = stack.enter_context(postgres_database(args.postgres))
             if postgres is None:
                 raise SystemExit(f"no PostgreSQL server answers at {args.postgres}")
-            urls["PostgreSQL"] = migrated(postgres)
+            urls["PostgreSQL"] = migrate(postgres)
         print_relevance(urls)
 
 

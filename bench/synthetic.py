@@ -19,13 +19,18 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 
-from app.config import ROOT, SEED_DIR
+from app.config import SEED_DIR
+from app.db import migrate
 from app.knowledge import Knowledge, knowledge_rows, load_knowledge
 from app.knowledge.formats import KnowledgeSeed, StatementSeed
-from app.knowledge.loader import Quote, Seed, statement_id
+from app.knowledge.loader import (
+    Quote,
+    Seed,
+    definition_claim,
+    guidance_claim,
+    statement_id,
+)
 from app.knowledge.revisions import apply_changes
 from app.search_index import rebuild_search_documents
 from migrations.frozen import TableChanges
@@ -130,12 +135,12 @@ class Writer:
     def seed(self) -> Seed:
         slug = f"synthetic-condition-{self.index:04d}"
         definition = self.quotes()
-        self.evidence[f"{slug}/definition"] = definition
+        self.evidence[definition_claim(slug)] = definition
         guidance = []
         for _ in range(GUIDANCE):
             part = self.concept()
             quotes = self.quotes()
-            self.evidence[f"{slug}/guidance/{part['slug']}"] = quotes
+            self.evidence[guidance_claim(slug, part["slug"])] = quotes
             guidance.append({**part, "evidence": [q.quote for q in quotes]})
         concepts: list[dict[str, Any]] = []
         statements: list[dict[str, Any]] = []
@@ -184,20 +189,11 @@ class Writer:
         return Seed(slug, Path(slug) / "knowledge.toml", data, self.text, self.evidence)
 
 
-def migrate(path: Path) -> str:
-    """Build the database at `path` with the real migrations; return its URL."""
-    url = f"sqlite:///{path}"
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("sqlalchemy.url", url)
-    command.upgrade(config, "head")
-    return url
-
-
 def generate(path: Path, conditions: int, seed: int = 1) -> None:
     """A database with the real seeds and `conditions - 1` synthetic conditions."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
-    url = migrate(path)
+    url = migrate(f"sqlite:///{path}")
     rng = random.Random(seed)
     words = vocabulary(rng)
     real = load_knowledge(SEED_DIR)

@@ -1,4 +1,9 @@
-"""Alembic environment: the models' metadata, the URL from settings (or the caller's config)."""
+"""Alembic environment: the models' metadata, the URL from settings (or the caller's config).
+
+A migration writes rows and schema; it runs nothing of the app but its table metadata and
+settings. What is derived from the knowledge (the search index) is built by the app, in each
+knowledge snapshot.
+"""
 
 from pathlib import Path
 
@@ -8,13 +13,13 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers the tables on the metadata)
 from app.config import get_settings
-from app.search_index import has_search_documents, rebuild_search_documents
 
 config = context.config
 target_metadata = SQLModel.metadata
 
-# The full-text index is built per backend and has no model: an FTS5 table and
-# its shadow tables on SQLite, a generated tsvector column and its GIN index on PostgreSQL.
+# Revisions 0003 to 0007 kept a full-text index in the database, built per backend and with no
+# model: an FTS5 table and its shadow tables on SQLite, a tsvector column and its GIN index on
+# PostgreSQL. It is left out of the comparison with the models.
 SEARCH_INDEX_TABLE = "search_index"
 SEARCH_INDEX_PARTS = {"search_vector", "ix_search_document_search_vector"}
 
@@ -49,7 +54,6 @@ def run_migrations_online() -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, poolclass=pool.NullPool)
-    applied: list[object] = []
     with engine.connect() as connection:
         context.configure(
             connection=connection,
@@ -57,15 +61,9 @@ def run_migrations_online() -> None:
             render_as_batch=True,
             compare_type=True,
             include_name=include_name,
-            on_version_apply=lambda **step: applied.append(step),
         )
         with context.begin_transaction():
             context.run_migrations()
-        # The search documents are derived from the knowledge: whenever a migration ran, they
-        # are rebuilt from it by the code that reads them.
-        if applied and has_search_documents(connection):
-            rebuild_search_documents(connection)
-            connection.commit()
     engine.dispose()
 
 

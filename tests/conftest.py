@@ -15,27 +15,26 @@ import shutil
 import socket
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
-from alembic import command
-from alembic.config import Config
 from fastapi import FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import create_engine, pool, text
+from sqlalchemy import Engine, create_engine, pool
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from app.config import ROOT, SEED_DIR, Settings
+from app.config import SEED_DIR, Settings
+from app.db import create_database_engine, migrate
 from app.knowledge import Knowledge, knowledge_rows, load_knowledge
 from app.knowledge.revisions import apply_changes, changes_between, database_state
 from app.main import create_app
-from app.search_index import rebuild_search_documents
+from app.snapshot import build, open_snapshot
+from tests.databases import scratch_database
 
 TEST_SEEDS = Path(__file__).resolve().parent / "seeds"
 
@@ -92,27 +91,9 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"backends: SQLite and PostgreSQL at {where}"
 
 
-def alembic_config(database_url: str) -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
-    # The ini interpolates %: a URL-encoded password must keep its percent signs.
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    return config
-
-
-@contextmanager
-def postgres_database() -> Iterator[str]:
+def postgres_database() -> AbstractContextManager[str]:
     """A new, empty database on the test server, dropped afterwards: its URL."""
-    name = f"knowledge_test_{uuid.uuid4().hex[:12]}"
-    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as connection:
-            # FORCE: a connection a failed test left open must not keep the database alive.
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
+    return scratch_database(POSTGRES_URL, "knowledge_test")
 
 
 @contextmanager
@@ -154,6 +135,15 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
+def eventually(check: Callable[[], bool], seconds: float = 3.0) -> None:
+    """Wait until `check` holds, for at most `seconds`: a server notices a new revision of its
+    database within its check interval, not at once."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"still not so after {seconds} s"
+        time.sleep(0.02)
+
+
 def all_seeds(folder: Path) -> Path:
     """A seed folder holding the project's seeds and the test-only ones."""
     shutil.copytree(SEED_DIR, folder, dirs_exist_ok=True)
@@ -184,7 +174,6 @@ def add_test_seeds(url: str, knowledge: Knowledge) -> None:
                 "`python -m app.knowledge migration SLUG`"
             )
             apply_changes(connection, changes)
-            rebuild_search_documents(connection)
     finally:
         engine.dispose()
 
@@ -193,7 +182,7 @@ def add_test_seeds(url: str, knowledge: Knowledge) -> None:
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory, knowledge: Knowledge) -> Iterator[str]:
     """A SQLite file migrated to head, with the test-only seeds."""
     with empty_database("sqlite", tmp_path_factory.mktemp("db")) as url:
-        command.upgrade(alembic_config(url), "head")
+        migrate(url)
         add_test_seeds(url, knowledge)
         yield url
 
@@ -202,7 +191,7 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory, knowledge: Knowledge) -
 def postgresql_url(knowledge: Knowledge) -> Iterator[str]:
     """A PostgreSQL database migrated to head, with the test-only seeds; dropped at the end."""
     with postgres_database() as url:
-        command.upgrade(alembic_config(url), "head")
+        migrate(url)
         add_test_seeds(url, knowledge)
         yield url
 
@@ -212,6 +201,26 @@ def database_url(request: pytest.FixtureRequest) -> str:
     """A database migrated to head, shared by the read-only API tests: one per backend."""
     url: str = request.getfixturevalue(f"{request.param}_url")
     return url
+
+
+def snapshot_of(database_url: str, directory: Path) -> Engine:
+    """A knowledge snapshot of the database as it is now, built in `directory`, opened: what
+    the API serves from."""
+    database = create_database_engine(database_url, pooled=False)
+    try:
+        return open_snapshot(build(database, directory))
+    finally:
+        database.dispose()
+
+
+@pytest.fixture(scope="session")
+def served_snapshot(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """A snapshot of the shared test database, on each backend."""
+    engine = snapshot_of(database_url, tmp_path_factory.mktemp("snapshot"))
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -95,7 +95,7 @@ class Replay:
         await send({"type": "http.response.body", "body": bytes(bytearray(body))})
 
 
-async def head() -> str:
+def head() -> str:
     return "head"
 
 
@@ -105,7 +105,6 @@ def new_cache(answers: list[Answer], max_bytes: int) -> ResponseCache:
         revision=head,
         max_age=60,
         max_bytes=max_bytes,
-        check_interval=3600,
         public_url="http://127.0.0.1:8000",
     )
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from alembic import command
 
 from app.config import Settings
+from app.db import migrate
 from app.main import create_app
-from tests.conftest import LiveServer, alembic_config
+from tests.conftest import LiveServer, eventually
 from tests.test_curation import TEST_SEED, add_test_condition, alembic, curate, project
 
 __all__ = ["project"]  # the fixture, shared with the curation tests
@@ -22,14 +22,13 @@ __all__ = ["project"]  # the fixture, shared with the curation tests
 @pytest.fixture
 def database_path(tmp_path: Path) -> Path:
     path = tmp_path / "knowledge.db"
-    command.upgrade(alembic_config(f"sqlite:///{path}"), "head")
+    migrate(f"sqlite:///{path}")
     return path
 
 
 @pytest.fixture
 def live(database_path: Path) -> Iterator[httpx.Client]:
-    # Check the revision on every request, so the test needs no waiting.
-    settings = Settings(database_url=f"sqlite:///{database_path}", revision_check_interval=0)
+    settings = Settings(database_url=f"sqlite:///{database_path}", revision_check_interval=0.05)
     with (
         LiveServer(create_app(settings)) as server,
         httpx.Client(base_url=server.url, timeout=30) as http,
@@ -47,6 +46,7 @@ def migrate_test_condition(project: Path, database_path: Path) -> None:
 def test_a_migration_changes_the_answers_of_the_running_service(
     live: httpx.Client, database_path: Path, project: Path
 ) -> None:
+    revision = live.get("/meta").json()["revision"]
     conditions = live.get("/conditions", headers={"Accept-Encoding": "identity"})
     before = [c["slug"] for c in conditions.json()["items"]]
     assert TEST_SEED not in before
@@ -55,6 +55,7 @@ def test_a_migration_changes_the_answers_of_the_running_service(
 
     migrate_test_condition(project, database_path)
 
+    eventually(lambda: live.get("/meta").json()["revision"] != revision)
     after = live.get("/conditions", headers={"Accept-Encoding": "identity"})
     assert [c["slug"] for c in after.json()["items"]] == sorted([*before, TEST_SEED])
     assert after.headers["etag"] != conditions.headers["etag"]
@@ -71,8 +72,10 @@ def test_a_client_holding_the_old_etag_gets_the_new_answer(
     etag = first.headers["etag"]
     assert live.get("/conditions", headers={"If-None-Match": etag}).status_code == 304
 
+    revision = live.get("/meta").json()["revision"]
     migrate_test_condition(project, database_path)
 
+    eventually(lambda: live.get("/meta").json()["revision"] != revision)
     response = live.get("/conditions", headers={"If-None-Match": etag})
     assert response.status_code == 200
     assert response.json()["total"] == first.json()["total"] + 1

@@ -17,20 +17,12 @@ from sqlalchemy import event
 
 from app.config import Settings
 from app.main import create_app
+from bench.burst import misses
 from tests.conftest import LiveServer
 from tests.expect import LISTS
 
 # Requests that each miss the response cache: distinct URLs across lists, details and searches.
 BURST = 100
-
-
-def distinct_misses(count: int, details: list[str]) -> list[str]:
-    paths = ["/conditions", *(f"/{name}" for name in LISTS), "/search?q=calcium"]
-    paths += details
-    return [
-        f"{paths[i % len(paths)]}{'&' if '?' in paths[i % len(paths)] else '?'}b={i}"
-        for i in range(count)
-    ]
 
 
 @contextmanager
@@ -52,7 +44,7 @@ def test_a_burst_of_misses_on_a_just_started_server_all_succeed(
     database_url: str, client: httpx.Client
 ) -> None:
     details = [f"/treatments/{t['slug']}" for t in client.get("/treatments").json()["items"]]
-    paths = distinct_misses(BURST, details)
+    paths = misses(BURST, details)
     assert len(set(paths)) == BURST
     with fresh_server(database_url) as server:
         statuses = asyncio.run(burst(server.url, paths))
@@ -70,8 +62,9 @@ class QueryCounter:
 
 
 @contextmanager
-def counted(server: LiveServer) -> Iterator[QueryCounter]:
-    engine = server.app.state.engine
+def counted(server: LiveServer, *, database: bool = False) -> Iterator[QueryCounter]:
+    """The statements run on the snapshot the server reads, or on its database."""
+    engine = server.app.state.engine if database else server.app.state.store.current.engine
     counter = QueryCounter()
     event.listen(engine, "before_cursor_execute", counter)
     try:
@@ -100,6 +93,15 @@ def uncached(database_url: str) -> Iterator[LiveServer]:
     with fresh_server(database_url, cache_max_bytes=0, revision_check_interval=60) as server:
         wait_until_warm(server)
         yield server
+
+
+def test_answers_never_read_the_database(uncached: LiveServer, client: httpx.Client) -> None:
+    paths = ["/conditions", "/search?q=kidney", "/meta", "/vocabulary", "/sources", "/export"]
+    paths += [f"/{name}?limit=100" for name in LISTS]
+    with counted(uncached, database=True) as counter, httpx.Client(base_url=uncached.url) as http:
+        for path in paths:
+            assert http.get(path).status_code == 200, path
+    assert counter.count == 0
 
 
 def test_a_warm_server_answers_lists_and_details_without_a_query(

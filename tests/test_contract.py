@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-from alembic import command
 
 from app.contract import (
     DOCUMENT,
@@ -26,8 +25,9 @@ from app.contract import (
     unversioned_breaks,
     without_knowledge,
 )
+from app.db import migrate
 from app.main import create_app
-from tests.conftest import LiveServer, alembic_config
+from tests.conftest import LiveServer
 from tests.nodejs import NODE_DIR, run, tool
 
 Document = dict[str, Any]
@@ -37,7 +37,7 @@ Document = dict[str, Any]
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Document]:
     """The document a default deployment of the project's seeds serves at /openapi.json."""
     url = f"sqlite:///{tmp_path_factory.mktemp('contract') / 'knowledge.db'}"
-    command.upgrade(alembic_config(url), "head")
+    migrate(url)
     with LiveServer(create_app(contract_settings(url))) as live:
         response = httpx.get(f"{live.url}/openapi.json", timeout=60)
         assert response.status_code == 200

@@ -12,28 +12,29 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import schemathesis
-from alembic import command
 from hypothesis import settings
 
 from app.config import Settings
-from app.db import create_serving_engine
+from app.db import migrate
 from app.main import create_app
-from tests.conftest import LiveServer, alembic_config
+from tests.conftest import LiveServer
 
 
 def served_document() -> dict[str, Any]:
     """The OpenAPI document of a server on a freshly migrated database."""
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'knowledge.db'}"
-        command.upgrade(alembic_config(url), "head")
+        migrate(url)
         app = create_app(Settings(database_url=url))
-        app.state.engine = create_serving_engine(url)
-        try:
-            return app.openapi()
-        finally:
-            app.state.engine.dispose()
+
+        async def serve() -> dict[str, Any]:
+            async with app.router.lifespan_context(app):
+                return app.openapi()
+
+        return anyio.run(serve)
 
 
 DOCUMENT = served_document()

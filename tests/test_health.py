@@ -10,18 +10,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 
 from app.config import ROOT, SEED_DIR, Settings
+from app.db import migrate, migration_script
 from app.errors import PROBLEM_JSON
 from app.knowledge import load_knowledge
 from app.main import create_app
 from tests import expect
-from tests.conftest import LiveServer, alembic_config
+from tests.conftest import LiveServer, eventually
 
-HEAD = str(ScriptDirectory.from_config(Config(str(ROOT / "alembic.ini"))).get_current_head())
+HEAD = str(migration_script().get_current_head())
 
 
 class TestOnAMigratedDatabase:
@@ -49,7 +47,8 @@ def empty_database(tmp_path: Path) -> str:
 
 @pytest.fixture
 def live(empty_database: str) -> Iterator[LiveServer]:
-    with LiveServer(create_app(Settings(database_url=empty_database))) as server:
+    settings = Settings(database_url=empty_database, revision_check_interval=0.05)
+    with LiveServer(create_app(settings)) as server:
         yield server
 
 
@@ -70,8 +69,9 @@ class TestReadiness:
             assert_not_ready(client.get("/ready"))
             assert client.get("/treatments").status_code == 503
 
-            command.upgrade(alembic_config(empty_database), "head")
+            migrate(empty_database)
 
+            eventually(lambda: client.get("/ready").status_code == 200)
             assert client.get("/ready").json() == {"status": "ready", "revision": HEAD}
             assert client.get("/treatments").status_code == 200
 
@@ -80,7 +80,8 @@ class TestReadiness:
     ) -> None:
         with httpx.Client(base_url=live.url) as client:
             assert client.get("/openapi.json").status_code == 503
-            command.upgrade(alembic_config(empty_database), "head")
+            migrate(empty_database)
+            eventually(lambda: client.get("/openapi.json").status_code == 200)
             document = client.get("/openapi.json").json()
             treatments = document["paths"]["/treatments"]["get"]["responses"]["200"]
             listed = expect.listed(load_knowledge(SEED_DIR), "treatments")
@@ -89,11 +90,11 @@ class TestReadiness:
     def test_behind_the_head_is_503_and_says_which_revisions(
         self, live: LiveServer, empty_database: str
     ) -> None:
-        script = ScriptDirectory.from_config(alembic_config(empty_database))
+        script = migration_script()
         first = next(iter(script.walk_revisions("base", "heads")))  # newest first
         behind = first.down_revision
         assert isinstance(behind, str)
-        command.upgrade(alembic_config(empty_database), behind)
+        migrate(empty_database, behind)
         detail = assert_not_ready(httpx.get(f"{live.url}/ready"))
         assert f"at revision {behind}" in detail
         assert HEAD in detail

@@ -5,21 +5,20 @@ import re
 from importlib.metadata import version
 
 import httpx
-from alembic.script import ScriptDirectory
 
+from app.db import migration_script
 from app.knowledge import Knowledge
-from tests.conftest import alembic_config
 
 
 def migration_head(database_url: str) -> str:
-    head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+    head = migration_script().get_current_head()
     assert head is not None
     return head
 
 
 def create_date(database_url: str, revision: str) -> str:
     """The day the migration says it was written, as its file's header gives it."""
-    script = ScriptDirectory.from_config(alembic_config(database_url)).get_revision(revision)
+    script = migration_script().get_revision(revision)
     assert script is not None
     assert script.path is not None
     with open(script.path, encoding="utf-8") as migration:

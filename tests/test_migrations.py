@@ -7,8 +7,8 @@ import pytest
 from alembic import command
 from sqlalchemy import Integer, create_engine, inspect, text
 
-from app.knowledge.revisions import data_revisions, script_directory
-from tests.conftest import alembic_config
+from app.db import alembic_config, migration_script
+from app.knowledge.revisions import data_revisions
 
 
 def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
@@ -54,14 +54,14 @@ def test_round_trip_gives_the_same_rows(empty_database_url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "revision", [module.revision for module in data_revisions(script_directory())]
+    "revision", [module.revision for module in data_revisions(migration_script())]
 )
 def test_each_data_revision_removes_exactly_its_rows(
     empty_database_url: str, revision: str
 ) -> None:
     url = empty_database_url
     config = alembic_config(url)
-    script = script_directory().get_revision(revision)
+    script = migration_script().get_revision(revision)
     assert script is not None
     command.upgrade(config, str(script.down_revision))
     before = snapshot(url)

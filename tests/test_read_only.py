@@ -8,13 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, MetaData, make_url, select, text
 from sqlalchemy.exc import DBAPIError
 
-from app.db import create_serving_engine
+from app.db import create_database_engine, migrate
 from app.knowledge import Knowledge
-from tests.conftest import alembic_config
 
 WRITES = [
     "CREATE TABLE intruder (id INTEGER)",
@@ -27,7 +25,7 @@ WRITES = [
 
 def fingerprint(database_url: str) -> dict[str, Any]:
     """Every row of every table, and for SQLite the file's bytes: what "unchanged" means."""
-    engine = create_serving_engine(database_url)
+    engine = create_database_engine(database_url)
     try:
         metadata = MetaData()
         metadata.reflect(engine)
@@ -47,7 +45,7 @@ def fingerprint(database_url: str) -> dict[str, Any]:
 
 @pytest.fixture
 def serving_engine(database_url: str) -> Iterator[Engine]:
-    engine = create_serving_engine(database_url)
+    engine = create_database_engine(database_url)
     yield engine
     engine.dispose()
 
@@ -72,13 +70,13 @@ def test_the_serving_engine_still_reads(serving_engine: Engine, knowledge: Knowl
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite file of its own, whatever backend the other tests run on."""
     url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'knowledge.db'}"
-    command.upgrade(alembic_config(url), "head")
+    migrate(url)
     return url
 
 
 @pytest.fixture
 def engine(sqlite_url: str) -> Iterator[Engine]:
-    engine = create_serving_engine(sqlite_url)
+    engine = create_database_engine(sqlite_url)
     yield engine
     engine.dispose()
 
@@ -102,7 +100,7 @@ class TestSQLite:
 
     def test_a_missing_file_is_not_created(self, tmp_path: Path) -> None:
         path = tmp_path / "missing.db"
-        engine = create_serving_engine(f"sqlite:///{path}")
+        engine = create_database_engine(f"sqlite:///{path}")
         with pytest.raises(DBAPIError), engine.connect():
             pass
         engine.dispose()

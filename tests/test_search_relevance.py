@@ -1,11 +1,15 @@
-"""The relevance set, through the search the API serves, on every backend: a floor that must
-not drop, and the same answers on SQLite and PostgreSQL."""
+"""The relevance set, through the search the API serves, on a snapshot of each backend's
+database: a floor that must not drop, and the same answers on SQLite and PostgreSQL."""
+
+from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, pool
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from app.graph import load_graph
 from app.search import search
+from tests.conftest import snapshot_of
 from tests.relevance import load_queries, measure, report, searcher
 
 # What the set reached when these floors were set: a change that finds less must not pass.
@@ -18,14 +22,12 @@ def queries() -> list[str]:
     return [query.query for query in load_queries()]
 
 
-def test_the_relevance_set_stays_above_its_floor(database_url: str) -> None:
-    engine = create_engine(database_url, poolclass=pool.NullPool)
-    with engine.connect() as connection:
+def test_the_relevance_set_stays_above_its_floor(served_snapshot: Engine) -> None:
+    with served_snapshot.connect() as connection:
         relevance = measure(searcher(connection), load_queries())
-    engine.dispose()
-    print(report(engine.dialect.name, relevance))
-    assert relevance.hit_at_3 >= HIT_AT_3_FLOOR, report(engine.dialect.name, relevance)
-    assert relevance.mrr >= MRR_FLOOR, report(engine.dialect.name, relevance)
+    print(report("relevance", relevance))
+    assert relevance.hit_at_3 >= HIT_AT_3_FLOOR, report("relevance", relevance)
+    assert relevance.mrr >= MRR_FLOOR, report("relevance", relevance)
     # Out of scope stays out: no hit for a query that expects none.
     assert all(o.hit for o in relevance.outcomes if not o.query.expect)
 
@@ -46,32 +48,28 @@ EVERYDAY_EXAMPLES = (
 )
 
 
-def test_each_everyday_example_finds_what_a_person_expects(database_url: str) -> None:
+def test_each_everyday_example_finds_what_a_person_expects(served_snapshot: Engine) -> None:
     examples = [q for q in load_queries() if q.query in EVERYDAY_EXAMPLES]
     assert len(examples) == len(EVERYDAY_EXAMPLES)
-    engine = create_engine(database_url, poolclass=pool.NullPool)
-    with engine.connect() as connection:
+    with served_snapshot.connect() as connection:
         relevance = measure(searcher(connection), examples)
-    engine.dispose()
-    assert not relevance.misses, report(engine.dialect.name, relevance)
+    assert not relevance.misses, report("everyday examples", relevance)
 
 
-def test_every_name_finds_its_item_first(database_url: str) -> None:
+def test_every_name_finds_its_item_first(served_snapshot: Engine) -> None:
     # Items quoting the same sentences share an item's words: its own name still wins.
     names = [q for q in load_queries() if q.category == "name" and len(q.expect) == 1]
-    engine = create_engine(database_url, poolclass=pool.NullPool)
-    with engine.connect() as connection:
+    with served_snapshot.connect() as connection:
         relevance = measure(searcher(connection), names)
-    engine.dispose()
     assert all(outcome.rank == 1 for outcome in relevance.outcomes), report("names", relevance)
 
 
 def test_both_backends_give_the_same_answers(
-    sqlite_url: str, postgresql_url: str, queries: list[str]
+    sqlite_url: str, postgresql_url: str, queries: list[str], tmp_path: Path
 ) -> None:
     answers = []
     for url in (sqlite_url, postgresql_url):
-        engine = create_engine(url, poolclass=pool.NullPool)
+        engine = snapshot_of(url, tmp_path / make_url(url).get_backend_name())
         with engine.connect() as connection:
             graph = load_graph(connection)
             answers.append({q: search(connection, graph, q, limit=100, offset=0) for q in queries})

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import create_engine
 
 from app.config import SEED_DIR, get_settings
+from app.db import migration_script
 from app.knowledge.codes import CODE_TABLE
 from app.knowledge.loader import (
     KNOWLEDGE_FILE,
@@ -32,7 +33,6 @@ from app.knowledge.revisions import (
     database_state,
     describe,
     head_state,
-    script_directory,
     write_revision,
 )
 from app.knowledge.rows import knowledge_rows
@@ -149,7 +149,7 @@ def _check(knowledge: Knowledge) -> int:
         f"{len(knowledge.seeds)} seeds, {len(rows['concept'])} concepts, "
         f"{len(rows['statement'])} statements, {len(rows['evidence'])} quotes: all checked."
     )
-    pending = describe(changes_between(head_state(script_directory()), rows))
+    pending = describe(changes_between(head_state(migration_script()), rows))
     if pending:
         print(f"The seeds hold {len(pending)} changes no migration writes yet:")
         print("\n".join(f"  {line}" for line in pending))
@@ -160,7 +160,7 @@ def _check(knowledge: Knowledge) -> int:
 
 
 def _migration(knowledge: Knowledge, slug: str) -> int:
-    script = script_directory()
+    script = migration_script()
     changes = changes_between(head_state(script), knowledge_rows(knowledge))
     if not any(changes):
         print("Nothing to write: the migrations already hold what the seeds say.")

@@ -10,7 +10,7 @@ once, each naming the file, the item and what to do about it.
 import hashlib
 import re
 import tomllib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,10 +100,10 @@ class Seed:
         return statement_id(self.condition, statement)
 
     def definition_claim(self) -> str:
-        return f"{self.condition}/definition"
+        return definition_claim(self.condition)
 
     def guidance_claim(self, slug: str) -> str:
-        return f"{self.condition}/guidance/{slug}"
+        return guidance_claim(self.condition, slug)
 
     def defines_condition_concept(self) -> bool:
         return self.data.condition.name is not None
@@ -145,6 +145,15 @@ def statement_id(condition: str, statement: StatementSeed) -> str:
     if statement.cause_type is not None:
         parts.append(statement.cause_type)
     return "/".join(parts)
+
+
+# The other claims evidence backs: a condition's definition, and its guidance sections.
+def definition_claim(condition: str) -> str:
+    return f"{condition}/definition"
+
+
+def guidance_claim(condition: str, slug: str) -> str:
+    return f"{condition}/guidance/{slug}"
 
 
 def load_knowledge(seed_dir: Path) -> Knowledge:
@@ -215,7 +224,7 @@ def _read_vocabulary(
             problems.append(Problem(path, name, "this vocabulary is missing: add its terms"))
     named = [(PREDICATE, t.slug) for t in vocabulary.predicate]
     named += [(name, t.slug) for name, listed in terms.items() for t in listed]
-    for (name, slug), count in _counts(named).items():
+    for (name, slug), count in Counter(named).items():
         if not SLUG.match(slug):
             problems.append(Problem(path, f"{name} {slug!r}", "the slug is not kebab-case"))
         if count > 1:
@@ -420,7 +429,7 @@ class _Checker:
                     f"{_shown(earlier.path)} has another text under this slug: choose another",
                 )
             sources[source.slug] = seed
-            for slug, count in _counts(g.slug for g in seed.data.guidance).items():
+            for slug, count in Counter(g.slug for g in seed.data.guidance).items():
                 if not SLUG.match(slug):
                     self.report(seed, f"guidance {slug!r}", "the slug is not kebab-case")
                 if count > 1:
@@ -538,13 +547,6 @@ def _names(concept: ConceptSeed) -> list[str]:
 def _fold(text: str) -> str:
     """Names compared as a person reads them: case, punctuation and spacing aside."""
     return " ".join(re.findall(r"[^\W_]+", text.casefold()))
-
-
-def _counts(values: Any) -> dict[Any, int]:
-    counts: dict[Any, int] = defaultdict(int)
-    for value in values:
-        counts[value] += 1
-    return counts
 
 
 def _short(text: str, size: int = 60) -> str:

@@ -18,23 +18,19 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import JSON, Connection, Integer, MetaData, Table, inspect, select
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
 
 from app.config import ROOT
+from app.knowledge.loader import definition_claim, guidance_claim
 from app.knowledge.rows import KNOWLEDGE_TABLES, Row
 from app.models import METADATA
 from migrations import frozen
 from migrations.frozen import DATA_DIR, Shape, TableChanges, dump_changes, read_changes
 
 State = dict[str, list[Row]]
-
-
-def script_directory(root: Path = ROOT) -> ScriptDirectory:
-    return ScriptDirectory.from_config(Config(str(root / "alembic.ini")))
 
 
 def data_revisions(script: ScriptDirectory) -> list[ModuleType]:
@@ -248,9 +244,9 @@ def describe(changes: list[TableChanges]) -> list[str]:
         if name in by_table
         for row in [*by_table[name].insert, *by_table[name].delete]
     }
-    whole |= {f"{row['slug']}/definition" for row in by_table.get("condition", _NONE).insert}
+    whole |= {definition_claim(row["slug"]) for row in by_table.get("condition", _NONE).insert}
     whole |= {
-        f"{row['condition_slug']}/guidance/{row['slug']}"
+        guidance_claim(row["condition_slug"], row["slug"])
         for row in [
             *by_table.get("guidance", _NONE).insert,
             *by_table.get("guidance", _NONE).delete,

@@ -5,14 +5,13 @@ import json
 from fastapi import APIRouter, Request, Response
 
 from app.errors import NAMELESS_PROBLEM_RESPONSES, PROBLEM_RESPONSES
-from app.jsonld import JSON_LD, condition_document, prefers_jsonld
-from app.routes.items import page_response, store_of
+from app.jsonld import condition_document, prefers_jsonld
+from app.negotiation import JSON_LD, VARY_ACCEPT
+from app.routes.items import json_bytes, page_response, store_of
 from app.routes.params import PageQueryDep, SlugPath
 from app.schemas import Condition, ConditionPage
 
 router = APIRouter(prefix="/conditions", tags=["conditions"])
-# Both answers share one URL: caches must key them by Accept.
-VARY = {"Vary": "Accept"}
 
 
 @router.get(
@@ -25,7 +24,7 @@ VARY = {"Vary": "Accept"}
 async def read_conditions(request: Request, query: PageQueryDep) -> Response:
     """Every condition with a source of its own, with its codes and a summary of each section."""
     store, paging = store_of(request), query.paging
-    snapshot = await store.snapshot()
+    snapshot = store.snapshot()
     slugs = list(snapshot.graph.conditions)
     items = await store.conditions(snapshot, paging.window(slugs))
     return page_response(request, paging, items, len(slugs))
@@ -50,7 +49,7 @@ async def read_conditions(request: Request, query: PageQueryDep) -> Response:
 async def read_condition(request: Request, slug: SlugPath) -> Response:
     """One condition, as JSON or as schema.org JSON-LD."""
     store = store_of(request)
-    snapshot = await store.snapshot()
+    snapshot = store.snapshot()
     snapshot.graph.require_page(slug)
     if prefers_jsonld(request.headers.get("accept", "")):
         base = request.app.settings.public_url
@@ -61,6 +60,6 @@ async def read_condition(request: Request, slug: SlugPath) -> Response:
                 condition_document(connection, snapshot.graph, slug, base)
             ).encode(),
         )
-        return Response(document, media_type=JSON_LD, headers=VARY)
+        return Response(document, media_type=JSON_LD, headers=VARY_ACCEPT)
     (item,) = await store.conditions(snapshot, [slug])
-    return Response(item, media_type="application/json", headers=VARY)
+    return json_bytes(item, VARY_ACCEPT)

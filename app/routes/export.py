@@ -15,6 +15,7 @@ from app.catalog import RESOURCES, Resource
 from app.db import reading
 from app.errors import NAMELESS_PROBLEM_RESPONSES
 from app.graph import Graph
+from app.negotiation import JSON
 from app.render import render_concepts, render_conditions, render_sources, source_text
 from app.routes.items import store_of
 from app.schemas import (
@@ -160,12 +161,12 @@ async def read_export(
 ) -> StreamingResponse:
     """The whole knowledge base with its revision and sources (texts included), for offline use."""
     store = store_of(request)
-    snapshot = await store.snapshot()
-    engine, graph = store.engine, snapshot.graph
+    snapshot = store.snapshot()
+    engine, graph = snapshot.engine, snapshot.graph
     body, media_type = (
         (export_ndjson(engine, graph), NDJSON)
         if output is ExportFormat.NDJSON
-        else (export_json(engine, graph), "application/json")
+        else (export_json(engine, graph), JSON)
     )
     filename = f"knowledge-{graph.revision}.{output.value}"
     return StreamingResponse(

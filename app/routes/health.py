@@ -1,16 +1,14 @@
 """Liveness and readiness, for orchestrators and load balancers; never cached."""
 
+import asyncio
 import logging
 from typing import Any
 
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
-from app.config import ROOT
-from app.db import database_revisions
+from app.db import database_revisions, migration_script
 from app.errors import Unavailable, problem_content
 from app.schemas import Health, Readiness
 
@@ -21,8 +19,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 def expected_revisions() -> frozenset[str]:
     """The migration head(s) this code serves: read once, at startup."""
-    script = ScriptDirectory.from_config(Config(str(ROOT / "alembic.ini")))
-    return frozenset(script.get_heads())
+    return frozenset(migration_script().get_heads())
 
 
 def unreadiness(engine: Engine, expected: frozenset[str]) -> str | None:
@@ -76,13 +73,30 @@ def read_health(response: Response) -> Any:
     summary="Readiness",
     responses={503: problem_content("The database is missing, unmigrated or unreachable.")},
 )
-def read_ready(request: Request, response: Response) -> Any:
-    """The database answers and is at the migration revision this server expects."""
-    expected: frozenset[str] = request.app.state.expected_revisions
-    # A new connection, not a pooled one: a pooled connection keeps a replaced or removed
-    # SQLite file open, and one made before a change of server or rights still works.
-    reason = unreadiness(request.app.state.readiness_engine, expected)
+async def read_ready(request: Request, response: Response) -> Any:
+    """The database answers within a second, at the migration revision this server expects,
+    and its knowledge is being served."""
+    state = request.app.state
+    timeout: float = request.app.settings.readiness_timeout
+    try:
+        reason = await asyncio.wait_for(asyncio.shield(_database_check(state)), timeout)
+    except TimeoutError:
+        reason = f"it did not answer within {timeout:g} s"
+    if reason is None and state.store.current is None:
+        reason = "no snapshot of its knowledge could be read yet"
     if reason is not None:
         raise Unavailable(f"The knowledge database is not ready: {reason}.")
     response.headers.update(NO_STORE)
-    return Readiness(status="ready", revision=_names(expected))
+    return Readiness(status="ready", revision=_names(state.expected_revisions))
+
+
+def _database_check(state: Any) -> "asyncio.Task[str | None]":
+    """The readiness check under way, or a new one: requests that come while the database is
+    slow to answer share one check instead of piling up threads that wait on it."""
+    task: asyncio.Task[str | None] | None = getattr(state, "readiness_check", None)
+    if task is None or task.done():
+        # A new connection, not a pooled one: a pooled connection keeps a replaced or removed
+        # SQLite file open, and one made before a change of server or rights still works.
+        check = asyncio.to_thread(unreadiness, state.readiness_engine, state.expected_revisions)
+        task = state.readiness_check = asyncio.ensure_future(check)
+    return task

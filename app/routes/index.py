@@ -4,16 +4,13 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 
 from app.catalog import RESOURCES
-from app.negotiation import choose
-from app.routes.items import JSON, json_bytes
+from app.negotiation import HTML, JSON, VARY_ACCEPT, choose
+from app.routes.items import json_bytes
 from app.schemas import Index
 from app.store import to_json
 
 router = APIRouter(tags=["meta"])
-# Both answers share one URL: caches must key them by Accept.
-VARY = {"Vary": "Accept"}
 DOCS = "/docs"
-HTML = "text/html"
 
 
 def index(app: FastAPI, root: str = "") -> Index:
@@ -53,5 +50,5 @@ async def read_index(request: Request) -> Response:
     """The API's name and version, with links to its documentation and every resource."""
     root = request.scope.get("root_path", "")
     if choose(request.headers.get("accept", ""), [JSON, HTML]) == HTML:
-        return RedirectResponse(root + DOCS, status_code=307, headers=VARY)
-    return json_bytes(to_json(index(request.app, root)), VARY)
+        return RedirectResponse(root + DOCS, status_code=307, headers=VARY_ACCEPT)
+    return json_bytes(to_json(index(request.app, root)), VARY_ACCEPT)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.catalog import DRUGS, RESOURCES, RISK_FACTORS, TESTS, TREATMENTS, Resource
 from app.errors import PROBLEM_RESPONSES
+from app.negotiation import JSON
 from app.routes.params import (
     DrugQuery,
     KindQuery,
@@ -15,8 +16,6 @@ from app.routes.params import (
     SlugPath,
 )
 from app.store import KnowledgeStore, page
-
-JSON = "application/json"
 
 
 def store_of(request: Request) -> KnowledgeStore:
@@ -52,7 +51,7 @@ def item_router(resource: Resource, list_query: type[ListQuery] = ListQuery) -> 
         query: Annotated[list_query, Query()],  # type: ignore[valid-type]
     ) -> Response:
         store = store_of(request)
-        snapshot = await store.snapshot()
+        snapshot = store.snapshot()
         checked: ListQuery = query
         where, paging = checked.filters, checked.paging
         slugs = await store.select(snapshot, resource, where)
@@ -70,7 +69,7 @@ def item_router(resource: Resource, list_query: type[ListQuery] = ListQuery) -> 
     )
     async def read_item(request: Request, slug: SlugPath) -> Response:
         store = store_of(request)
-        snapshot = await store.snapshot()
+        snapshot = store.snapshot()
         snapshot.graph.require(resource, slug)
         (item,) = await store.concepts(snapshot, resource, [slug], None)
         return json_bytes(item)

@@ -3,14 +3,12 @@
 import re
 from functools import lru_cache
 
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
 from app import __version__
 from app.catalog import RESOURCES
-from app.config import ROOT
+from app.db import migration_script
 from app.errors import NAMELESS_PROBLEM_RESPONSES
 from app.graph import Graph
 from app.render import render_sources
@@ -49,8 +47,8 @@ CREATE_DATE = re.compile(r"^Create Date: (\d{4}-\d{2}-\d{2})", re.MULTILINE)
 @lru_cache(maxsize=1)
 def migration_dates() -> dict[str, str]:
     """Each migration's Create Date (ISO), by revision: the day its knowledge was written."""
-    script = ScriptDirectory.from_config(Config(str(ROOT / "alembic.ini")))
-    found = ((m.revision, CREATE_DATE.search(m.longdoc)) for m in script.walk_revisions())
+    revisions = migration_script().walk_revisions()
+    found = ((m.revision, CREATE_DATE.search(m.longdoc)) for m in revisions)
     return {revision: date.group(1) for revision, date in found if date}
 
 
@@ -104,8 +102,8 @@ def vocabulary(graph: Graph) -> Vocabulary:
 async def read_meta(request: Request) -> Response:
     """The API version, the knowledge version, the sources with their attribution and the counts."""
     store = store_of(request)
-    snapshot = await store.snapshot()
-    sources = await store.read(lambda connection: render_sources(connection, snapshot.graph))
+    snapshot = store.snapshot()
+    sources = await snapshot.read(lambda connection: render_sources(connection, snapshot.graph))
     return json_bytes(to_json(describe(snapshot.graph, sources)))
 
 
@@ -118,5 +116,5 @@ async def read_meta(request: Request) -> Response:
 )
 async def read_vocabulary(request: Request) -> Response:
     """The predicates, certainty values, code relations and kinds, with what each means."""
-    snapshot = await store_of(request).snapshot()
+    snapshot = store_of(request).snapshot()
     return json_bytes(to_json(vocabulary(snapshot.graph)))

@@ -53,8 +53,8 @@ async def read_search(request: Request, query: Annotated[SearchQuery, Query()]) 
     if kind is not None and kind not in KINDS:
         raise InvalidParameter("kind", f"must be one of: {', '.join(KINDS)}")
     store = store_of(request)
-    snapshot = await store.snapshot()
-    found = await store.read(
+    snapshot = store.snapshot()
+    found = await snapshot.read(
         lambda connection: search(
             connection,
             snapshot.graph,

@@ -27,10 +27,9 @@ def not_found(slug: str) -> NotFound:
 async def read_sources(request: Request, query: PageQueryDep) -> Response:
     """Every source text, with its sha256 and attribution."""
     store, paging = store_of(request), query.paging
-    snapshot = await store.snapshot()
-    sources = await store.read(lambda connection: render_sources(connection, snapshot.graph))
-    window = sources[paging.offset : paging.offset + paging.limit]
-    items = [to_json(source) for source in window]
+    snapshot = store.snapshot()
+    sources = await snapshot.read(lambda connection: render_sources(connection, snapshot.graph))
+    items = [to_json(source) for source in paging.window(sources)]
     return page_response(request, paging, items, len(sources))
 
 
@@ -44,8 +43,10 @@ async def read_sources(request: Request, query: PageQueryDep) -> Response:
 async def read_source(request: Request, slug: SlugPath) -> Response:
     """One source, with its sha256, attribution and the conditions read from it."""
     store = store_of(request)
-    snapshot = await store.snapshot()
-    found = await store.read(lambda connection: render_sources(connection, snapshot.graph, [slug]))
+    snapshot = store.snapshot()
+    found = await snapshot.read(
+        lambda connection: render_sources(connection, snapshot.graph, [slug])
+    )
     if not found:
         raise not_found(slug)
     return json_bytes(to_json(found[0]))
@@ -60,7 +61,8 @@ async def read_source(request: Request, slug: SlugPath) -> Response:
 )
 async def read_source_text(request: Request, slug: SlugPath) -> str:
     """The source text exactly as quoted: evidence offsets index into it."""
-    text = await store_of(request).read(lambda connection: source_text(connection, slug))
+    snapshot = store_of(request).snapshot()
+    text = await snapshot.read(lambda connection: source_text(connection, slug))
     if text is None:
         raise not_found(slug)
     return text

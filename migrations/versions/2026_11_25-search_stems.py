@@ -82,6 +82,30 @@ def _drop_index(dialect: str) -> None:
         op.drop_column("search_document", "search_vector")
 
 
+def _create_index(dialect: str, sqlite_index: list[str], search_vector: str) -> None:
+    if dialect == "sqlite":
+        for statement in sqlite_index:
+            op.execute(statement)
+    else:
+        op.add_column(
+            "search_document",
+            sa.Column(
+                "search_vector",
+                postgresql.TSVECTOR(),
+                sa.Computed(search_vector, persisted=True),
+                nullable=False,
+            ),
+        )
+        op.create_index(
+            VECTOR_INDEX,
+            "search_document",
+            ["search_vector"],
+            postgresql_using="gin",
+            # As in revision 0005: only migrations write, so no pending list to merge later.
+            postgresql_with={"fastupdate": "off"},
+        )
+
+
 def _empty_search_tables() -> None:
     # Derived rows: the migration run rebuilds them with the code of its revision.
     op.execute("DELETE FROM search_condition")
@@ -104,27 +128,7 @@ def upgrade() -> None:
         sa.Column("documents", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("word", name=op.f("pk_search_word")),
     )
-    if dialect == "sqlite":
-        for statement in _sqlite_index():
-            op.execute(statement)
-    else:
-        op.add_column(
-            "search_document",
-            sa.Column(
-                "search_vector",
-                postgresql.TSVECTOR(),
-                sa.Computed(SEARCH_VECTOR, persisted=True),
-                nullable=False,
-            ),
-        )
-        op.create_index(
-            VECTOR_INDEX,
-            "search_document",
-            ["search_vector"],
-            postgresql_using="gin",
-            # As in revision 0005: only migrations write, so no pending list to merge later.
-            postgresql_with={"fastupdate": "off"},
-        )
+    _create_index(dialect, _sqlite_index(), SEARCH_VECTOR)
 
 
 def downgrade() -> None:
@@ -136,23 +140,4 @@ def downgrade() -> None:
     with op.batch_alter_table("search_document", schema=None) as batch_op:
         for name in reversed(NEW_COLUMNS):
             batch_op.drop_column(name)
-    if dialect == "sqlite":
-        for statement in previous._sqlite_index():
-            op.execute(statement)
-    else:
-        op.add_column(
-            "search_document",
-            sa.Column(
-                "search_vector",
-                postgresql.TSVECTOR(),
-                sa.Computed(previous.SEARCH_VECTOR, persisted=True),
-                nullable=False,
-            ),
-        )
-        op.create_index(
-            VECTOR_INDEX,
-            "search_document",
-            ["search_vector"],
-            postgresql_using="gin",
-            postgresql_with={"fastupdate": "off"},
-        )
+    _create_index(dialect, previous._sqlite_index(), previous.SEARCH_VECTOR)

@@ -1,0 +1,198 @@
+"""Knowledge snapshots: the knowledge at one revision, in a file that is all a request reads.
+
+A snapshot is a SQLite file holding the knowledge tables as they stood at one revision, copied
+in one consistent read of the database (a REPEATABLE READ transaction on PostgreSQL, one read
+transaction on SQLite, that reads the revision too), and the search index derived from them. It
+never changes once written. Requests read snapshots and nothing else, so a migration, a lock or
+an outage of the database never reaches an answer: the worst it can do is delay the next
+snapshot (app/store.py watches for new revisions and swaps them in whole).
+
+The first process that needs a revision's snapshot builds it, beside the others in the snapshot
+directory, under a file lock: the other workers wait for it and open the same file, and a worker
+that starts again opens it at once. The file's name holds the revision, the database it was read
+from and the snapshot format, so a snapshot is never taken for another's.
+"""
+
+import fcntl
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import Column as SqlColumn
+from sqlalchemy import Connection, Engine, String, create_engine, event, insert, select, text
+from sqlalchemy import MetaData as SqlMetaData
+from sqlalchemy import Table as SqlTable
+
+from app.db import knowledge_revision
+from app.models import METADATA
+from app.search_index import SEARCH_METADATA, TERM_COLUMNS, rebuild_search_documents
+
+logger = logging.getLogger(__name__)
+
+# Bumped whenever what a snapshot holds changes shape (tables, search index, stems): a snapshot
+# of another format is never opened, but built anew.
+FORMAT = 1
+SUFFIX = ".snapshot.sqlite"
+# Snapshots kept in the directory beside the newest: a worker that has not swapped yet still
+# reads its own (an open file outlives its removal, but a new connection to it would not).
+KEPT = 2
+# Rows copied per batch: bounded memory whatever the library's size.
+BATCH = 5000
+
+_VERSIONS = SqlMetaData()
+ALEMBIC_VERSION = SqlTable(
+    "alembic_version", _VERSIONS, SqlColumn("version_num", String(32), primary_key=True)
+)
+
+# The full-text index over the search documents' stem columns (app/search.py reads it): the
+# columns hold stems separated by spaces, so the tokenizer only splits them; the instance table
+# says where each stem is (document, column), which ranking reads instead of the documents.
+_COLUMNS = ", ".join(TERM_COLUMNS)
+SEARCH_INDEX = (
+    f"""CREATE VIRTUAL TABLE search_index USING fts5(
+        {_COLUMNS}, content='search_document', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 0'
+    )""",
+    "CREATE VIRTUAL TABLE search_index_instance USING fts5vocab(search_index, instance)",
+)
+
+
+def database_identity(connection: Connection) -> str:
+    """Which database this is, beyond its URL: a database dropped and made again under the same
+    name is another one, whose snapshots are not this one's."""
+    url = connection.engine.url
+    if connection.dialect.name == "postgresql":
+        oid = connection.scalar(
+            text("SELECT oid FROM pg_database WHERE datname = current_database()")
+        )
+        return f"postgresql://{url.host}:{url.port}/{url.database}#{oid}"
+    files = {name: file for _seq, name, file in connection.exec_driver_sql("PRAGMA database_list")}
+    path = Path(files["main"])
+    return f"sqlite://{path}#{path.stat().st_ino}"
+
+
+def snapshot_name(identity: str, revision: str) -> str:
+    digest = hashlib.sha256(f"{FORMAT}\n{identity}\n{revision}".encode()).hexdigest()[:24]
+    return f"{digest}{SUFFIX}"
+
+
+@contextmanager
+def consistent_read(engine: Engine) -> Iterator[Connection]:
+    """A connection whose reads all see the database as it stood at one moment."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                yield connection
+        else:
+            # pysqlite begins a transaction only before a write: begin the read one here, so
+            # that every read after it sees the same state of the file.
+            connection.exec_driver_sql("BEGIN")
+            try:
+                yield connection
+            finally:
+                connection.rollback()
+
+
+def build(engine: Engine, directory: Path) -> Path:
+    """The snapshot of the database's current revision: the one already in `directory`, or one
+    read now in one consistent transaction and written there."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with consistent_read(engine) as source:
+        revision = knowledge_revision(source)
+        path = directory / snapshot_name(database_identity(source), revision)
+        if path.exists():
+            return path
+        with _locked(directory / f"{path.name}.lock"):
+            if path.exists():
+                return path  # another worker built it while this one waited
+            started = time.monotonic()
+            partial = path.with_name(f"{path.name}.partial")
+            partial.unlink(missing_ok=True)
+            rows = _write(source, partial)
+            os.replace(partial, path)
+    logger.info(
+        "Built the snapshot of revision %s: %d rows in %.1f s, %.1f MB",
+        revision,
+        rows,
+        time.monotonic() - started,
+        path.stat().st_size / 1e6,
+    )
+    _forget_old(directory, keep=path)
+    return path
+
+
+def _write(source: Connection, path: Path) -> int:
+    """Copy the knowledge tables into a new SQLite file at `path` and index them for search."""
+    target = create_engine(f"sqlite:///{path}")
+
+    @event.listens_for(target, "connect")
+    def _fast(dbapi_connection: Any, _record: Any) -> None:
+        # A file no one reads until it is whole, and rebuilt if lost: no journal, no syncs.
+        dbapi_connection.execute("PRAGMA journal_mode = OFF")
+        dbapi_connection.execute("PRAGMA synchronous = OFF")
+
+    copied = 0
+    try:
+        with target.begin() as connection:
+            for metadata in (METADATA, _VERSIONS, SEARCH_METADATA):
+                metadata.create_all(connection)
+            for statement in SEARCH_INDEX:
+                connection.exec_driver_sql(statement)
+            for table in [*METADATA.sorted_tables, ALEMBIC_VERSION]:
+                result = source.execution_options(yield_per=BATCH).execute(select(table))
+                for rows in result.mappings().partitions():
+                    connection.execute(insert(table), [dict(row) for row in rows])
+                    copied += len(rows)
+            rebuild_search_documents(connection)
+            connection.exec_driver_sql("INSERT INTO search_index (search_index) VALUES ('rebuild')")
+    finally:
+        target.dispose()
+    return copied
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (made if missing): one builder at a time."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _forget_old(directory: Path, keep: Path) -> None:
+    """Remove all but the newest snapshots (and `keep`), with their locks."""
+    found = sorted(directory.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in [p for p in found if p != keep][KEPT - 1 :]:
+        old.unlink(missing_ok=True)
+        old.with_name(f"{old.name}.lock").unlink(missing_ok=True)
+
+
+def newest(directory: Path) -> Path | None:
+    """The snapshot most recently built in `directory`, if any: what a worker serves when it
+    starts while the database cannot be read."""
+    found = list(directory.glob(f"*{SUFFIX}")) if directory.is_dir() else []
+    return max(found, key=lambda p: p.stat().st_mtime, default=None)
+
+
+def open_snapshot(path: Path) -> Engine:
+    """An engine reading the snapshot at `path`: read-only, and immutable, so SQLite takes no
+    locks and trusts its cache."""
+    engine = create_engine(
+        f"sqlite:///file:{quote(str(path))}?mode=ro&immutable=1&uri=true",
+        connect_args={"check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _query_only(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA query_only = ON")
+
+    return engine
