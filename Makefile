@@ -42,7 +42,7 @@ run: migrate
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app migrations tests bench
+	$(BIN)/mypy app migrations tests bench tools
 
 # The docs tests draw /docs in headless Chromium: install Debian's when we can (as root).
 browser:
@@ -66,7 +66,7 @@ node:
 # Write the served OpenAPI document to docs/openapi.json, the contract the tests hold the
 # API to; refused for a change that breaks clients unless the version is bumped.
 openapi: $(VENV)/.dev
-	$(BIN)/python -m app.contract
+	$(BIN)/python -m tools.contract
 
 # The image tests build and run the image with podman (runc), on a base made by debootstrap.
 containers:
@@ -92,16 +92,16 @@ lock:
 
 # Curation (docs/curation.md): SLUG=..., SOURCE=... for a new seed.
 seed-new: $(VENV)/.runtime
-	$(BIN)/python -m app.knowledge new $(SLUG) --source $(SOURCE)
+	$(BIN)/python -m tools.curation new $(SLUG) --source $(SOURCE)
 
 seed-check: $(VENV)/.runtime
-	$(BIN)/python -m app.knowledge check $(SLUG)
+	$(BIN)/python -m tools.curation check $(SLUG)
 
 seed-migration: $(VENV)/.dev
-	$(BIN)/python -m app.knowledge migration $(SLUG)
+	$(BIN)/python -m tools.curation migration $(SLUG)
 
 seed-diff: $(VENV)/.runtime
-	$(BIN)/python -m app.knowledge diff
+	$(BIN)/python -m tools.curation diff
 
 # By hand, not part of `make test`: needs wrk (apt-get install wrk) and taskset; takes minutes.
 bench: $(VENV)/.dev

@@ -3,8 +3,9 @@
 The knowledge only changes when a migration runs, so an answer depends on nothing but the request
 (path, query string and the headers it is negotiated on) and the revision of the knowledge
 snapshot the routes read (app/store.py). This
-layer is the outermost one: a cached answer is sent before any routing, parameter validation,
-query or JSON encoding happens. It is filled only by answers the routes produced (2xx answers to
+layer is in front of the whole FastAPI app, its middleware included (app/main.py composes the
+stack): a cached answer is sent before any routing, parameter validation, query or JSON encoding
+happens. It is filled only by answers the routes produced (2xx answers to
 GET, with their status, headers and body), so it can never answer what the routes would not.
 
 The routes computing an answer to keep see only what the key holds: the path, the query string,
@@ -23,17 +24,13 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from sys import getsizeof as sizeof
-from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.config import Settings
 from app.headers import oversized
 from app.lru import LRU
 from app.negotiation import accepts
-from app.store import KnowledgeStore
 
 logger = logging.getLogger(__name__)
 
@@ -349,37 +346,26 @@ class ResponseCache:
         return self.entries.size
 
 
-class CachedAPI(FastAPI):
-    """FastAPI with the response cache in front of all of it, its error middleware included.
+# Set in the scope of a HEAD answered as GET.
+HEAD_ONLY = "head_only"
 
-    A cached answer then costs a dictionary lookup and two sends; every middleware the app
-    adds is inside the cache, so the headers it sets are stored with the answer.
+
+class HeadAsGet:
+    """ASGI middleware that answers a HEAD as the GET it stands for, without the body.
+
+    HEAD is GET without the body (RFC 9110, 9.3.2): same status, same headers. In front of the
+    response cache, a HEAD is answered from the GET answers it keeps.
     """
 
-    def __init__(self, settings: Settings, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.response_cache = ResponseCache(
-            super().__call__,
-            # The knowledge store reads the revision (and the graph it names): one reading
-            # for the answers and for the cache that keeps them.
-            revision=self.knowledge_revision,
-            max_age=settings.cache_max_age,
-            max_bytes=settings.cache_max_bytes,
-            public_url=settings.public_url,
-        )
-        # Routes build links from these, never from the request.
-        self.settings = settings
-
-    def knowledge_revision(self) -> str | None:
-        store: KnowledgeStore | None = getattr(self.state, "store", None)
-        return None if store is None else store.revision
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "HEAD":
-            # HEAD is GET without the body (RFC 9110, 9.3.2): same status, same headers.
-            scope = {**scope, "method": "GET"}
+            # A route whose body costs something to make (/export) may skip it.
+            scope = {**scope, "method": "GET", HEAD_ONLY: True}
             send = _without_body(send)
-        await self.response_cache(scope, receive, send)
+        await self.app(scope, receive, send)
 
 
 def _without_body(send: Send) -> Send:

@@ -23,8 +23,6 @@ class Settings(BaseSettings):
     cache_max_bytes: int = 64 * 2**20
     # How often the database is asked for its knowledge revision, to notice a migration.
     revision_check_interval: float = Field(1.0, gt=0)
-    # Memory for rendered items (per worker), kept until the knowledge revision changes.
-    render_cache_bytes: int = 64 * 2**20
     # Where each revision's snapshot is kept (app/snapshot.py), shared by the workers; by
     # default beside a SQLite database's file, else data/snapshots.
     snapshot_dir: Path | None = None

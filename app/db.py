@@ -5,6 +5,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -24,16 +25,21 @@ logger = logging.getLogger(__name__)
 CONNECT_TIMEOUT_SECONDS = 2
 
 
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds a read of the database waits for a lock (a migration's DDL), and runs at most."""
+
+    lock: float = 1.0
+    statement: float = 30.0
+
+
 def create_database_engine(
-    database_url: str,
-    *,
-    pooled: bool = True,
-    lock_timeout: float = 1.0,
-    statement_timeout: float = 30.0,
+    database_url: str, *, pooled: bool = True, timeouts: Timeouts = Timeouts()
 ) -> Engine:
     """An engine on the knowledge database that cannot write, and never waits long: a lock
-    held longer than `lock_timeout` (a migration's DDL) or a statement running longer than
-    `statement_timeout` fails instead. Only the snapshots' builder and readiness read it.
+    held longer than the lock timeout or a statement running longer than the statement timeout
+    fails instead. Only the watch for new revisions, the snapshots' builder and readiness read
+    it.
 
     Unpooled, every connection is new: it sees the database as a server just started would.
     """
@@ -47,7 +53,7 @@ def create_database_engine(
             # A URI filename: characters such as ? # % in the path must be percent-encoded.
             f"sqlite:///file:{quote(path)}?mode=ro&uri=true",
             # SQLite's busy timeout: how long to wait for a writer's lock.
-            connect_args={"check_same_thread": False, "timeout": lock_timeout},
+            connect_args={"check_same_thread": False, "timeout": timeouts.lock},
             **pooling,
         )
 
@@ -64,8 +70,8 @@ def create_database_engine(
     options = " ".join(
         [
             "-c default_transaction_read_only=on",
-            f"-c lock_timeout={round(lock_timeout * 1000)}",
-            f"-c statement_timeout={round(statement_timeout * 1000)}",
+            f"-c lock_timeout={round(timeouts.lock * 1000)}",
+            f"-c statement_timeout={round(timeouts.statement * 1000)}",
         ]
     )
     return create_engine(

@@ -11,11 +11,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.headers import MAX_HEADER_BYTES, MAX_TARGET_BYTES, oversized
-from app.knowledge.loader import SLUG
+from app.knowledge.ids import SLUG
 from app.schemas import Problem
 
 PROBLEM_JSON = "application/problem+json"
@@ -216,10 +215,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(PoolTimeout, _database_error)
-    # The last resort, for an error in the middleware itself; ErrorBoundary renders the rest.
+    # The last resort, for an error in the middleware itself; ErrorBoundary (the innermost of
+    # the app's middleware, app/main.py) renders the rest.
     app.add_exception_handler(Exception, _unexpected_error)
-    # Innermost of the app's middleware, whatever is added before or after.
-    app.user_middleware.append(Middleware(ErrorBoundary))
     app.openapi = _with_problem_schema(app.openapi)  # type: ignore[method-assign]
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from app import served
 from app.catalog import (
     CAUSES,
     COMPLICATIONS,
@@ -23,11 +24,11 @@ from app.catalog import (
     TREATMENTS,
     Resource,
 )
-from app.graph import Graph
 from app.knowledge.codes import CODE_SYSTEMS
 from app.negotiation import JSON, JSON_LD, choose
-from app.render import render_concepts, render_conditions, render_sources
 from app.schemas import Code, Drug, Treatment
+from app.schemas import Condition as ConditionSchema
+from app.schemas import Source as SourceSchema
 
 SCHEMA_ORG = "https://schema.org"
 # schema.org names a code system briefly ("ICD-10-CM"); we serve FHIR system URIs.
@@ -36,6 +37,8 @@ SYSTEM_NAMES = {uri: name for name, uri in CODE_SYSTEMS.items()}
 TEST_TYPES = {"blood-test": "BloodTest", "imaging": "ImagingTest", "biopsy": "PathologyTest"}
 
 Node = dict[str, Any]
+# As many items as a condition names: all of them.
+EVERY = 2**62
 
 
 def prefers_jsonld(accept: str) -> bool:
@@ -98,18 +101,21 @@ SECTIONS: dict[str, tuple[Resource, Callable[[str, Any, dict[str, Drug]], Value]
 }
 
 
-def condition_document(connection: Connection, graph: Graph, slug: str, base_url: str) -> Node:
-    """The condition as a schema.org MedicalCondition; node ids are this API's public URLs."""
+def condition_document(connection: Connection, slug: str, base_url: str, missing: str) -> Node:
+    """The condition as a schema.org MedicalCondition; node ids are this API's public URLs.
+
+    Made of the snapshot's served answers: the condition page, its items narrowed to it, and
+    its source; a 404 saying `missing` if there is no such condition."""
     base = base_url.rstrip("/")
-    condition = render_conditions(connection, graph, [slug])[slug]
+    page = served.require(connection, served.CONDITIONS, slug, missing)
+    condition = ConditionSchema.model_validate_json(page)
     condition_id = f"{base}/conditions/{slug}"
     document: Node = {"@context": SCHEMA_ORG, **entity("MedicalCondition", condition_id, condition)}
 
     def items(resource: Resource) -> list[Any]:
-        claims = graph.claims_of_condition(slug, resource.name)
-        slugs = list(dict.fromkeys(claim.object for claim in claims))
-        rendered = render_concepts(connection, graph, resource, slugs, slug)
-        return [rendered[s] for s in slugs]
+        slugs, _total = served.ordered(connection, resource.name, slug, EVERY, 0)
+        bodies = served.items(connection, resource.name, slugs, slug)
+        return [resource.schema.model_validate_json(body) for body in bodies]
 
     listed = {resource.name: items(resource) for resource in RESOURCES}
     drugs = {drug.slug: drug for drug in listed[DRUGS.name]}
@@ -122,7 +128,9 @@ def condition_document(connection: Connection, graph: Graph, slug: str, base_url
             entity("AnatomicalStructure", f"{condition_id}#{site.slug}", site)
             for site in condition.body_sites
         ]
-    (source,) = render_sources(connection, graph, [condition.source])
+    source = SourceSchema.model_validate_json(
+        served.require(connection, served.SOURCES, condition.source, missing)
+    )
     article: Node = {
         "@type": "Article",
         "@id": f"{base}/sources/{source.slug}",

@@ -1,9 +1,10 @@
 """Metrics and the access log, for every request, answers from the response cache included.
 
 The cache answers before FastAPI routes a request, so FastAPI's own middleware never sees a
-hit: `ObservedAPI` wraps the whole of `CachedAPI` instead. A label or a log field names the
-route template ("/treatments/{slug}"), never the raw path: the router records it when a route
-answers, and the cache hands back the one it stored with the answer.
+hit: `Observability` is the outermost layer, in front of the cache (app/main.py composes the
+stack). A label or a log field names the route template ("/treatments/{slug}"), never the raw
+path: `RouteRecorder`, among the app's middleware, records it when a route answers, and the cache
+hands back the one it stored with the answer.
 
 With several worker processes, prometheus-client keeps each worker's values in files under
 PROMETHEUS_MULTIPROC_DIR and /metrics adds them up, whichever worker answers the scrape.
@@ -21,7 +22,7 @@ from json import dumps
 from pathlib import Path
 from typing import Any
 
-from fastapi import Response
+from fastapi import FastAPI, Response
 from prometheus_client import (
     CONTENT_TYPE_PLAIN_0_0_4,
     CollectorRegistry,
@@ -35,8 +36,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import ExceptionContext
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.cache import CACHE_REPORT, CachedAPI, CacheReport
-from app.config import Settings
+from app.cache import CACHE_REPORT, CacheReport, ResponseCache
 
 logger = logging.getLogger(__name__)
 
@@ -98,38 +98,28 @@ DATABASE_ERRORS = Counter(
 )
 
 
-class ObservedAPI(CachedAPI):
-    """The cached API, each request counted, timed and logged as one JSON line."""
+class Observability:
+    """ASGI middleware that counts, times and logs each request as one JSON line, and gives it
+    an X-Request-ID.
 
-    def __init__(self, settings: Settings, **kwargs: Any) -> None:
-        super().__init__(settings, **kwargs)
-        self.metrics = settings.metrics
-        self.access_log = settings.access_log
-        self.metrics_dir = settings.prometheus_multiproc_dir
-        # One worker answers from its own values; several add up every worker's files.
-        self.exposition = REGISTRY
-        if self.metrics_dir is not None:
-            self.exposition = CollectorRegistry()
-            multiprocess.MultiProcessCollector(  # type: ignore[no-untyped-call]
-                self.exposition, path=str(self.metrics_dir)
-            )
+    `cache` is the response cache this layer is in front of: after a miss, the metrics publish
+    what it holds and the knowledge revision it serves.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, cache: ResponseCache, metrics: bool, access_log: bool
+    ) -> None:
+        self.app = app
+        self.response_cache = cache
+        self.metrics = metrics
+        self.access_log = access_log
         self.served_revision: str | None = None
         # The labelled series of each (method, route, status): labels() costs a lock each time.
         self.children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
-        self.add_middleware(RouteRecorder)
-        if settings.metrics:
-            self.add_api_route(
-                "/metrics", self.read_metrics, methods=["GET"], include_in_schema=False
-            )
-            if self.metrics_dir is None and multiprocessing.parent_process() is not None:
-                logger.warning(
-                    "PROMETHEUS_MULTIPROC_DIR is not set: if this is one of several worker "
-                    "processes, /metrics counts only the one that answers it."
-                )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not (self.metrics or self.access_log):
-            await super().__call__(scope, receive, send)
+            await self.app(scope, receive, send)
             return
         began, started = time.time(), time.perf_counter()
         request_id = client_request_id(scope["headers"]) or os.urandom(16).hex()
@@ -151,7 +141,7 @@ class ObservedAPI(CachedAPI):
             await send(message)
 
         try:
-            await super().__call__(scope, receive, send_observed)
+            await self.app(scope, receive, send_observed)
         finally:
             seconds = time.perf_counter() - started
             method = scope["method"] if scope["method"] in METHODS else "other"
@@ -193,14 +183,34 @@ class ObservedAPI(CachedAPI):
                 KNOWLEDGE_REVISION.labels(cache.revision).set(1)
             self.served_revision = cache.revision
 
-    def read_metrics(self) -> Response:
+
+def install_metrics(app: FastAPI, metrics_dir: Path | None) -> None:
+    """Serve the Prometheus metrics at /metrics, outside the OpenAPI document.
+
+    With `metrics_dir` (PROMETHEUS_MULTIPROC_DIR), the values of every worker are added up."""
+    # One worker answers from its own values; several add up every worker's files.
+    exposition = REGISTRY
+    if metrics_dir is not None:
+        exposition = CollectorRegistry()
+        multiprocess.MultiProcessCollector(  # type: ignore[no-untyped-call]
+            exposition, path=str(metrics_dir)
+        )
+
+    def read_metrics() -> Response:
         """Prometheus metrics of every worker (text format); never cached."""
-        if self.metrics_dir is not None:
-            forget_dead_workers(self.metrics_dir)
+        if metrics_dir is not None:
+            forget_dead_workers(metrics_dir)
         return Response(
-            generate_latest(self.exposition),
+            generate_latest(exposition),
             media_type=CONTENT_TYPE_PLAIN_0_0_4,
             headers={"Cache-Control": "no-store"},
+        )
+
+    app.add_api_route("/metrics", read_metrics, methods=["GET"], include_in_schema=False)
+    if metrics_dir is None and multiprocessing.parent_process() is not None:
+        logger.warning(
+            "PROMETHEUS_MULTIPROC_DIR is not set: if this is one of several worker "
+            "processes, /metrics counts only the one that answers it."
         )
 
 

@@ -3,7 +3,7 @@
 The document is built once per knowledge revision, in a worker thread: its examples are real
 answers of the served data, and the values a client may send for a vocabulary parameter
 (`kind`, `certainty`) are the database's own terms. The served document is the API's contract:
-it is kept in docs/openapi.json (app/contract.py).
+it is kept in docs/openapi.json (tools/contract.py).
 """
 
 import copy
@@ -15,24 +15,22 @@ from typing import Any
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 
-from app import __version__
+from app import __version__, served
 from app.cache import UNCACHED_PATHS
 from app.catalog import RESOURCES
 from app.config import Settings
 from app.db import reading
-from app.graph import Graph
 from app.jsonld import condition_document
 from app.knowledge.lists import CERTAINTY
 from app.negotiation import JSON, JSON_LD
-from app.render import render_concepts, render_conditions, render_sources, source_text
-from app.routes.export import NDJSON, sections
+from app.routes.export import NDJSON, listed, sections
 from app.routes.index import index
-from app.routes.meta import describe, vocabulary
-from app.schemas import Health, Readiness
+from app.schemas import Health, Readiness, Source
 from app.search import search
 from app.search_index import KINDS
+from app.served import Shape
 from app.store import KnowledgeStore
 
 OPENAPI_URL = "/openapi.json"
@@ -84,12 +82,12 @@ TAGS: list[dict[str, str]] = [
 ]
 
 
-def _export_head(engine: Engine, graph: Graph) -> tuple[dict[str, Any], str]:
+def _export_head(connection: Connection, revision: str) -> tuple[dict[str, Any], str]:
     """The export with the first item of each section, as JSON and as NDJSON."""
-    header = {"api_version": __version__, "revision": graph.revision}
+    header = {"api_version": __version__, "revision": revision}
     document: dict[str, Any] = dict(header)
     lines = [json.dumps({"kind": "export", **header})]
-    for name, kind, items in sections(engine, graph):
+    for name, kind, items in sections(connection):
         first = [json.loads(item) for item in islice(items, 1)]
         document[name] = first
         lines += [json.dumps({"kind": kind, "item": item}) for item in first]
@@ -102,70 +100,63 @@ def _first_page(item: Any, total: int) -> dict[str, Any]:
 
 
 def response_examples(
-    app: FastAPI, connection: Connection, engine: Engine, graph: Graph, public_url: str
+    app: FastAPI, connection: Connection, shape: Shape, public_url: str
 ) -> Iterator[tuple[str, str, Any]]:
     """(path, media type, example) for every operation, each a real answer of the served data."""
     yield "/", JSON, index(app).model_dump(mode="json")
     for resource in RESOURCES:
-        slugs = list(graph.listed.get(resource.name, {}))
-        if not slugs:
+        bodies, total = served.whole_page(connection, resource.name, 1, 0)
+        if not bodies:
             continue  # a list the knowledge does not use yet has no example to show
-        item = render_concepts(connection, graph, resource, slugs[:1])[slugs[0]]
-        body = item.model_dump(mode="json")
-        yield resource.path, JSON, _first_page(body, len(slugs))
+        body = json.loads(bodies[0])
+        yield resource.path, JSON, _first_page(body, total)
         yield f"{resource.path}/{{slug}}", JSON, body
-    conditions = list(graph.conditions)
-    if conditions:
-        first = conditions[0]
-        condition = render_conditions(connection, graph, [first])[first].model_dump(mode="json")
-        yield "/conditions", JSON, _first_page(condition, len(conditions))
+    bodies, total = served.whole_page(connection, served.CONDITIONS, 1, 0)
+    if bodies:
+        condition = json.loads(bodies[0])
+        yield "/conditions", JSON, _first_page(condition, total)
         yield "/conditions/{slug}", JSON, condition
         yield (
             "/conditions/{slug}",
             JSON_LD,
-            condition_document(connection, graph, first, public_url),
+            condition_document(connection, condition["slug"], public_url, ""),
         )
         # As answered to /search?q=<the first word of the first condition's name>&limit=2.
-        word = graph.name(first).split()[0].lower()
-        found = search(connection, graph, word, limit=2, offset=0)
+        word = condition["name"].split()[0].lower()
+        found = search(connection, shape, word, limit=2, offset=0)
         yield "/search", JSON, found.model_dump(mode="json")
-    sources = render_sources(connection, graph)
-    if sources:
-        source = sources[0].model_dump(mode="json")
-        yield "/sources", JSON, _first_page(source, len(sources))
+    bodies, total = served.whole_page(connection, served.SOURCES, 1, 0)
+    if bodies:
+        source = json.loads(bodies[0])
+        yield "/sources", JSON, _first_page(source, total)
         yield "/sources/{slug}", JSON, source
-        yield "/sources/{slug}/text", "text/plain", source_text(connection, sources[0].slug)
-    yield "/meta", JSON, describe(graph, sources).model_dump(mode="json")
-    yield "/vocabulary", JSON, vocabulary(graph).model_dump(mode="json")
+        text = served.item(connection, served.SOURCE_TEXTS, source["slug"]) or b""
+        yield "/sources/{slug}/text", "text/plain", text.decode()
+    yield "/meta", JSON, json.loads(served.document(connection, "meta"))
+    yield "/vocabulary", JSON, json.loads(served.document(connection, "vocabulary"))
     yield "/health", JSON, Health(status="ok").model_dump(mode="json")
-    yield "/ready", JSON, Readiness(status="ready", revision=graph.revision).model_dump(mode="json")
-    export, ndjson = _export_head(engine, graph)
+    yield "/ready", JSON, Readiness(status="ready", revision=shape.revision).model_dump(mode="json")
+    export, ndjson = _export_head(connection, shape.revision)
     yield "/export", JSON, export
     yield "/export", NDJSON, ndjson
 
 
 def add_examples(
-    app: FastAPI,
-    schema: dict[str, Any],
-    connection: Connection,
-    engine: Engine,
-    graph: Graph,
-    public_url: str,
+    app: FastAPI, schema: dict[str, Any], connection: Connection, shape: Shape, public_url: str
 ) -> None:
     """Attach a real answer as the example of each operation's 200 response."""
-    examples = response_examples(app, connection, engine, graph, public_url)
-    for path, media_type, example in examples:
+    for path, media_type, example in response_examples(app, connection, shape, public_url):
         content = schema["paths"][path]["get"]["responses"]["200"]["content"]
         content[media_type]["example"] = example
 
 
-def add_vocabularies(schema: dict[str, Any], graph: Graph) -> None:
-    """List, on each vocabulary parameter, the terms the database holds."""
+def add_vocabularies(schema: dict[str, Any], shape: Shape) -> None:
+    """List, on each vocabulary parameter, the terms the knowledge holds."""
     values: dict[tuple[str, str], list[str]] = {}
     for resource in RESOURCES:
-        values[(resource.path, "certainty")] = graph.terms(CERTAINTY)
+        values[(resource.path, "certainty")] = shape.terms.get(CERTAINTY, [])
         if resource.kind_vocabulary is not None:
-            values[(resource.path, "kind")] = graph.terms(resource.kind_vocabulary)
+            values[(resource.path, "kind")] = shape.terms.get(resource.kind_vocabulary, [])
     values[("/search", "kind")] = list(KINDS)
     for (path, name), terms in values.items():
         for parameter in schema["paths"].get(path, {}).get("get", {}).get("parameters", []):
@@ -173,12 +164,10 @@ def add_vocabularies(schema: dict[str, Any], graph: Graph) -> None:
                 parameter["schema"] = {"type": "string", "enum": terms}
 
 
-def describe_sources(schema: dict[str, Any], connection: Connection, graph: Graph) -> None:
+def describe_sources(schema: dict[str, Any], connection: Connection) -> None:
     """Name each source in the API's description, for attribution."""
-    listing = "\n".join(
-        f"- *{s.title}* (`{s.slug}`, sha256 `{s.sha256}`)"
-        for s in render_sources(connection, graph)
-    )
+    sources = (Source.model_validate_json(body) for body in listed(connection, served.SOURCES))
+    listing = "\n".join(f"- *{s.title}* (`{s.slug}`, sha256 `{s.sha256}`)" for s in sources)
     schema["info"]["description"] += f"\n**Sources served.**\n\n{listing}\n"
 
 
@@ -273,11 +262,9 @@ def install_openapi(app: FastAPI, settings: Settings) -> None:
             with reading(snapshot.engine) as connection:
                 # Kept only once whole.
                 document = contract()
-                add_examples(
-                    app, document, connection, snapshot.engine, snapshot.graph, settings.public_url
-                )
-                add_vocabularies(document, snapshot.graph)
-                describe_sources(document, connection, snapshot.graph)
+                add_examples(app, document, connection, snapshot.shape, settings.public_url)
+                add_vocabularies(document, snapshot.shape)
+                describe_sources(document, connection)
             documents.clear()
             documents[snapshot.revision] = document
         return documents[snapshot.revision]

@@ -13,8 +13,8 @@ from sqlalchemy import Connection, func, select
 
 from app.catalog import RESOURCES, Resource
 from app.graph import Claim, Graph
+from app.knowledge.ids import definition_claim, guidance_claim
 from app.knowledge.lists import CAUSES, DRUGS, RISK_FACTORS, TREATMENTS
-from app.knowledge.loader import definition_claim, guidance_claim
 from app.models import (
     Concept,
     ConceptCode,

@@ -49,7 +49,6 @@ from sqlalchemy import table as sql_table
 from sqlalchemy.sql.expression import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
-from app.graph import Graph
 from app.schemas import SearchHit, SearchPage, Snippet, Span
 from app.search_index import (
     CONDITION_KIND,
@@ -62,6 +61,7 @@ from app.search_index import (
     stem,
     words_of,
 )
+from app.served import Shape
 
 # How much a stem weighs in each class: names and aliases, descriptions, kinds, details, quotes.
 CLASS_WEIGHTS = {
@@ -346,7 +346,7 @@ def _filtered_after_matching(column: ColumnElement[Any]) -> ColumnElement[Any]:
 
 def search(
     connection: Connection,
-    graph: Graph,
+    shape: Shape,
     q: str,
     *,
     limit: int,
@@ -356,8 +356,8 @@ def search(
 ) -> SearchPage:
     """One page of the items that hold the words of `q` (or most of them), best first."""
     if condition is not None:
-        graph.require_condition(condition)
-    query = read_query(q, graph.derived(load_vocabulary, connection))
+        shape.require_condition(condition)
+    query = read_query(q, shape.derived(load_vocabulary, connection))
     empty = SearchPage(
         items=[], total=0, limit=limit, offset=offset, did_you_mean=query.did_you_mean
     )

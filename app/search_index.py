@@ -35,6 +35,7 @@ from sqlalchemy import (
     select,
 )
 
+from app.knowledge.ids import definition_claim, guidance_claim
 from app.knowledge.lists import (
     CAUSES,
     COMPLICATIONS,
@@ -47,7 +48,6 @@ from app.knowledge.lists import (
     TESTS,
     TREATMENTS,
 )
-from app.knowledge.loader import definition_claim, guidance_claim
 from app.models import (
     Concept,
     Condition,

@@ -1,9 +1,11 @@
 """Knowledge snapshots: the knowledge at one revision, in a file that is all a request reads.
 
-A snapshot is a SQLite file holding the knowledge tables as they stood at one revision, copied
-in one consistent read of the database (a REPEATABLE READ transaction on PostgreSQL, one read
-transaction on SQLite, that reads the revision too), and the search index derived from them. It
-never changes once written. Requests read snapshots and nothing else, so a migration, a lock or
+A snapshot is a SQLite file holding everything served at one revision (app/served.py: every
+item rendered, the lists' orders and filters) and the search index, made from the knowledge
+tables as they stood at that revision: copied in one consistent read of the database (a
+REPEATABLE READ transaction on PostgreSQL, one read transaction on SQLite, that reads the
+revision too) into a file beside it, used while the snapshot is written. It never changes
+once written. Requests read snapshots and nothing else, so a migration, a lock or
 an outage of the database never reaches an answer: the worst it can do is delay the next
 snapshot (app/store.py watches for new revisions and swaps them in whole).
 
@@ -13,13 +15,17 @@ that starts again opens it at once. The file's name holds the revision, the data
 from and the snapshot format, so a snapshot is never taken for another's.
 """
 
+import asyncio
 import fcntl
 import hashlib
+import json
 import logging
 import os
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -29,7 +35,10 @@ from sqlalchemy import Connection, Engine, String, create_engine, event, insert,
 from sqlalchemy import MetaData as SqlMetaData
 from sqlalchemy import Table as SqlTable
 
-from app.db import knowledge_revision
+from app import served
+from app.config import ROOT
+from app.db import Timeouts, create_database_engine, knowledge_revision
+from app.graph import load_graph
 from app.models import METADATA
 from app.search_index import SEARCH_METADATA, TERM_COLUMNS, rebuild_search_documents
 
@@ -37,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 # Bumped whenever what a snapshot holds changes shape (tables, search index, stems): a snapshot
 # of another format is never opened, but built anew.
-FORMAT = 1
+FORMAT = 2
 SUFFIX = ".snapshot.sqlite"
 # Snapshots kept in the directory beside the newest: a worker that has not swapped yet still
 # reads its own (an open file outlives its removal, but a new connection to it would not).
@@ -100,6 +109,15 @@ def consistent_read(engine: Engine) -> Iterator[Connection]:
                 connection.rollback()
 
 
+def built(engine: Engine, directory: Path) -> Path | None:
+    """The snapshot of the database's current revision, if a worker has built it already."""
+    with engine.connect() as connection:
+        path = directory / snapshot_name(
+            database_identity(connection), knowledge_revision(connection)
+        )
+    return path if path.exists() else None
+
+
 def build(engine: Engine, directory: Path) -> Path:
     """The snapshot of the database's current revision: the one already in `directory`, or one
     read now in one consistent transaction and written there."""
@@ -109,7 +127,7 @@ def build(engine: Engine, directory: Path) -> Path:
         path = directory / snapshot_name(database_identity(source), revision)
         if path.exists():
             return path
-        with _locked(directory / f"{path.name}.lock"):
+        with locked(directory / f"{path.name}.lock"):
             if path.exists():
                 return path  # another worker built it while this one waited
             started = time.monotonic()
@@ -129,36 +147,49 @@ def build(engine: Engine, directory: Path) -> Path:
 
 
 def _write(source: Connection, path: Path) -> int:
-    """Copy the knowledge tables into a new SQLite file at `path` and index them for search."""
+    """Write the snapshot at `path`: the served tables and the search index, made from a copy
+    of the knowledge tables kept beside it while it is written (and removed then)."""
+    knowledge = path.with_name(f"{path.name}.knowledge")
+    knowledge.unlink(missing_ok=True)
     target = create_engine(f"sqlite:///{path}")
 
     @event.listens_for(target, "connect")
     def _fast(dbapi_connection: Any, _record: Any) -> None:
-        # A file no one reads until it is whole, and rebuilt if lost: no journal, no syncs.
-        dbapi_connection.execute("PRAGMA journal_mode = OFF")
-        dbapi_connection.execute("PRAGMA synchronous = OFF")
+        # Files no one reads until they are whole, and rebuilt if lost: no journal, no syncs.
+        dbapi_connection.execute(f"ATTACH DATABASE '{knowledge}' AS knowledge")
+        for schema in ("main", "knowledge"):
+            dbapi_connection.execute(f"PRAGMA {schema}.journal_mode = OFF")
+            dbapi_connection.execute(f"PRAGMA {schema}.synchronous = OFF")
 
     copied = 0
     try:
-        with target.begin() as connection:
-            for metadata in (METADATA, _VERSIONS, SEARCH_METADATA):
-                metadata.create_all(connection)
-            for statement in SEARCH_INDEX:
-                connection.exec_driver_sql(statement)
+        # The copied tables go to the attached file; what reads them names no schema, and
+        # SQLite finds them there, as the snapshot holds no table of those names.
+        with target.connect() as connection:
+            copy = connection.execution_options(schema_translate_map={None: "knowledge"})
+            for metadata in (METADATA, _VERSIONS):
+                metadata.create_all(copy)
             for table in [*METADATA.sorted_tables, ALEMBIC_VERSION]:
                 result = source.execution_options(yield_per=BATCH).execute(select(table))
                 for rows in result.mappings().partitions():
-                    connection.execute(insert(table), [dict(row) for row in rows])
+                    copy.execute(insert(table), [dict(row) for row in rows])
                     copied += len(rows)
+            copy.commit()
+        with target.begin() as connection:
+            SEARCH_METADATA.create_all(connection)
+            for statement in SEARCH_INDEX:
+                connection.exec_driver_sql(statement)
             rebuild_search_documents(connection)
             connection.exec_driver_sql("INSERT INTO search_index (search_index) VALUES ('rebuild')")
+            served.write(connection, load_graph(connection))
     finally:
         target.dispose()
+        knowledge.unlink(missing_ok=True)
     return copied
 
 
 @contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on `path` (made if missing): one builder at a time."""
     with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -172,8 +203,9 @@ def _forget_old(directory: Path, keep: Path) -> None:
     """Remove all but the newest snapshots (and `keep`), with their locks."""
     found = sorted(directory.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in [p for p in found if p != keep][KEPT - 1 :]:
-        old.unlink(missing_ok=True)
-        old.with_name(f"{old.name}.lock").unlink(missing_ok=True)
+        # With what was made beside it: its lock, its exports.
+        for made in directory.glob(f"{old.name}*"):
+            made.unlink(missing_ok=True)
 
 
 def newest(directory: Path) -> Path | None:
@@ -196,3 +228,53 @@ def open_snapshot(path: Path) -> Engine:
         dbapi_connection.execute("PRAGMA query_only = ON")
 
     return engine
+
+
+async def build_apart(database_url: str, directory: Path, timeouts: Timeouts) -> Path:
+    """`build`, in a process of its own: the worker that asks keeps its memory (the build reads
+    the whole graph) and its event loop's core to itself. Raises with the builder's last words
+    if it fails."""
+    builder = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        __name__,
+        str(directory),
+        json.dumps(asdict(timeouts)),
+        # The URL through the environment: a password on a command line is public.
+        env={**os.environ, "DATABASE_URL": database_url},
+        # Where the migrations are, whose dates /meta gives.
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await builder.communicate()
+    finally:
+        if builder.returncode is None:
+            builder.kill()
+            await builder.wait()
+    if builder.returncode != 0:
+        said = err.decode(errors="replace").strip().splitlines()
+        raise SnapshotError(said[-1] if said else f"the builder exited with {builder.returncode}")
+    return Path(out.decode().strip().splitlines()[-1])
+
+
+class SnapshotError(RuntimeError):
+    """A snapshot could not be built."""
+
+
+def main() -> None:
+    """Build the snapshot of DATABASE_URL's current revision in the directory given; print
+    its path."""
+    directory, timeouts = Path(sys.argv[1]), json.loads(sys.argv[2])
+    engine = create_database_engine(
+        os.environ["DATABASE_URL"], pooled=False, timeouts=Timeouts(**timeouts)
+    )
+    try:
+        print(build(engine, directory))
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -14,6 +14,10 @@ Needs wrk and taskset, and two cores: every server is pinned to one, wrk to the 
    (bench/observability.py);
 6. relevance: hit@3 and MRR of /search on the relevance set, per backend (bench/relevance.py).
 `--only cold-start|compare|burst|scale|cost|relevance` runs one part.
+`--scale 1,1000,10000 [--backends sqlite,postgresql]` runs the scale report alone instead
+(bench/scale.py): at each size, per backend, the database and snapshot builds, start to first
+answer, memory, uncached latency, cached latency beside misses and export throughput; it writes
+every figure to data/bench/scale.json too.
 Prints Markdown tables. Loopback only; each wrk run stops by itself.
 """
 
@@ -46,6 +50,7 @@ from bench.harness import (
 )
 from bench.observability import cost
 from bench.relevance import print_relevance
+from bench.scale import BACKENDS, scale_report
 from bench.synthetic import generate
 
 TREATMENTS = "/treatments"
@@ -324,6 +329,26 @@ def scale(folder: Path, small: Path, args: argparse.Namespace) -> None:
     print(f"\nUncached search at {n} conditions: {search:.2f}x its time at one (goal: at most 2x).")
 
 
+def sizes(value: str) -> list[int]:
+    """`1,1000,10000`: the sizes of the scale report, in conditions."""
+    try:
+        found = [int(part) for part in value.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError("sizes are numbers of conditions: 1,1000,10000") from None
+    if not found or min(found) < 1:
+        raise argparse.ArgumentTypeError("each size is at least 1 condition")
+    return found
+
+
+def backends(value: str) -> list[str]:
+    """`sqlite,postgresql`: the backends of the scale report."""
+    found = [part.strip().lower() for part in value.split(",") if part.strip()]
+    unknown = sorted(set(found) - set(BACKENDS))
+    if unknown or not found:
+        raise argparse.ArgumentTypeError(f"backends are {' and '.join(BACKENDS)}, not {unknown}")
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -336,13 +361,36 @@ def main() -> None:
         choices=("cold-start", "compare", "burst", "scale", "cost", "relevance"),
         help="run one part of the benchmark",
     )
+    parser.add_argument(
+        "--scale",
+        type=sizes,
+        metavar="SIZES",
+        help="run the scale report alone, at these sizes (conditions), e.g. 1,1000,10000",
+    )
+    parser.add_argument(
+        "--backends",
+        type=backends,
+        default=list(BACKENDS),
+        metavar="BACKENDS",
+        help="the scale report's backends (default: sqlite,postgresql)",
+    )
     args = parser.parse_args()
+    if args.scale and args.only:
+        parser.error("--scale runs the scale report alone: it does not go with --only")
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     require_tools()
     server_core, load_core = cores()
     print(f"## Benchmark, {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC\n")
     print(f"Machine: {machine()}. Servers on core {server_core}, wrk on core {load_core}.")
     print(f"Command: `make bench BENCH_ARGS='{' '.join(sys.argv[1:])}'`.")
+    if args.scale:
+        header = {
+            "date": f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
+            "machine": machine(),
+            "command": " ".join(["python -m bench", *sys.argv[1:]]),
+        }
+        scale_report(args.scale, args.backends, seconds=args.scale_seconds, header=header)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         runs = args.rounds if args.only in (None, "cold-start") else 1

@@ -72,14 +72,23 @@ class Server:
     """`uvicorn TARGET` with the common flags, pinned to `core`, on a free loopback port."""
 
     def __init__(
-        self, name: str, target: str, core: int, env: dict[str, str], log: Path | None = None
+        self,
+        name: str,
+        target: str,
+        core: int,
+        env: dict[str, str],
+        log: Path | None = None,
+        *,
+        workers: int = 1,
     ) -> None:
         self.name = name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        flags = list(UVICORN_FLAGS)
+        flags[flags.index("--workers") + 1] = str(workers)
         command = [
             "taskset", "-c", str(core), str(BIN / "uvicorn"), target,
-            "--host", "127.0.0.1", "--port", str(self.port), *UVICORN_FLAGS,
+            "--host", "127.0.0.1", "--port", str(self.port), *flags,
         ]  # fmt: skip
         # The access log (standard output) goes to `log`, or nowhere: never into the report.
         with open(log or os.devnull, "ab") as output:
@@ -147,11 +156,15 @@ def wrk(
     connections: int,
     seconds: int,
     headers: dict[str, str] | None = None,
+    script: Path | None = None,
 ) -> Sample:
-    """One wrk run (one thread) pinned to `core`; refuses a run with errors or wrong answers."""
+    """One wrk run (one thread) pinned to `core`; refuses a run with errors or wrong answers.
+    With `script`, wrk runs that Lua script (which may choose each request's path)."""
     command = ["taskset", "-c", str(core), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
+    if script is not None:
+        command += ["-s", str(script)]
     output = subprocess.run(
         [*command, "--latency", url], capture_output=True, text=True, check=True
     ).stdout

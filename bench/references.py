@@ -30,6 +30,7 @@ from app.graph import Filters, load_graph
 from app.render import render_concepts, render_conditions
 from app.schemas import Condition, SearchPage
 from app.search import search
+from app.served import read_shape
 from app.snapshot import build, open_snapshot
 
 JSON = "application/json"
@@ -94,7 +95,7 @@ def make_peer() -> FastAPI:
     @app.get("/search", response_model=SearchPage)
     def read_search(request: Request, q: str, limit: int = 50, offset: int = 0) -> Any:
         with request.app.state.snapshot.connect() as connection:
-            return search(connection, load_graph(connection), q, limit=limit, offset=offset)
+            return search(connection, read_shape(connection), q, limit=limit, offset=offset)
 
     return app
 

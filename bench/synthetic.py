@@ -1,39 +1,36 @@
 """Synthetic conditions for measuring at scale: a separate database, for the benchmark only.
 
-The database is built by the real migrations (so it holds calcinosis cutis and every index,
-trigger or search table a migration maintains), then synthetic conditions are written the way
-a data revision writes a seed (their rows from `knowledge_rows`, then the search documents
-rebuilt). Each synthetic condition has the shape of the real one (its concepts and statements)
-and its own source text made of invented words, with a few real medical words mixed in at the
-rate of any other word, so that a search for "kidney" finds some synthetic items too, as it
-would in a real library of conditions. Nothing here is served by the product: the synthetic
+The database is built by the real migrations (so it holds calcinosis cutis and every index a
+migration maintains), then synthetic conditions are written the way a data revision writes a
+seed (their rows from `knowledge_rows`); the search index is built by each knowledge snapshot,
+as for the real seeds. Each synthetic condition has the shape of the real one (its concepts and
+statements) and its own source text made of invented words, with a few real medical words mixed
+in at the rate of any other word, so that a search for "kidney" finds some synthetic items too,
+as it would in a real library of conditions. Nothing here is served by the product: the synthetic
 concepts carry no codes and their text says nothing.
 
     python -m bench.synthetic data/bench/synthetic.db --conditions 1000
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/EMPTY python -m bench.synthetic
 """
 
 import argparse
+import os
 import random
 import time
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from app.config import SEED_DIR
 from app.db import migrate
 from app.knowledge import Knowledge, knowledge_rows, load_knowledge
 from app.knowledge.formats import KnowledgeSeed, StatementSeed
-from app.knowledge.loader import (
-    Quote,
-    Seed,
-    definition_claim,
-    guidance_claim,
-    statement_id,
-)
-from app.knowledge.revisions import apply_changes
-from app.search_index import rebuild_search_documents
+from app.knowledge.ids import definition_claim, guidance_claim, statement_id
+from app.knowledge.seeds import Quote, Seed
 from migrations.frozen import TableChanges
+from tools.curation.revisions import apply_changes
 
 # How many statements of each predicate a condition makes: the real seed's shape.
 SHAPE = {
@@ -189,11 +186,17 @@ class Writer:
         return Seed(slug, Path(slug) / "knowledge.toml", data, self.text, self.evidence)
 
 
-def generate(path: Path, conditions: int, seed: int = 1) -> None:
-    """A database with the real seeds and `conditions - 1` synthetic conditions."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.unlink(missing_ok=True)
-    url = migrate(f"sqlite:///{path}")
+def generate(target: Path | str, conditions: int, seed: int = 1) -> None:
+    """A database with the real seeds and `conditions - 1` synthetic conditions: a SQLite file
+    at `target` (a path, replaced if it exists), or the empty database a URL names (PostgreSQL:
+    migrated, then written to, the same way)."""
+    if isinstance(target, str) and "://" in target:
+        url = migrate(target)
+    else:
+        path = Path(target)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+        url = migrate(f"sqlite:///{path}")
     rng = random.Random(seed)
     words = vocabulary(rng)
     real = load_knowledge(SEED_DIR)
@@ -206,18 +209,26 @@ def generate(path: Path, conditions: int, seed: int = 1) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         apply_changes(connection, changes)
-        rebuild_search_documents(connection)
     engine.dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("path", type=Path)
+    parser.add_argument(
+        "target",
+        nargs="?",
+        default=os.environ.get("DATABASE_URL"),
+        help="a SQLite file to write, or the URL of an empty PostgreSQL database "
+        "(default: DATABASE_URL, which keeps a password off the command line)",
+    )
     parser.add_argument("--conditions", type=int, default=1000)
     args = parser.parse_args()
+    if args.target is None:
+        parser.error("give a SQLite file or a database URL (or set DATABASE_URL)")
     began = time.perf_counter()
-    generate(args.path, args.conditions)
-    print(f"{args.path}: {args.conditions} conditions in {time.perf_counter() - began:.1f} s")
+    generate(args.target, args.conditions)
+    where = make_url(args.target).database if "://" in args.target else args.target
+    print(f"{where}: {args.conditions} conditions in {time.perf_counter() - began:.1f} s")
 
 
 if __name__ == "__main__":

@@ -31,10 +31,10 @@ from sqlalchemy.exc import DBAPIError
 from app.config import SEED_DIR, Settings
 from app.db import create_database_engine, migrate
 from app.knowledge import Knowledge, knowledge_rows, load_knowledge
-from app.knowledge.revisions import apply_changes, changes_between, database_state
 from app.main import create_app
 from app.snapshot import build, open_snapshot
 from tests.databases import scratch_database
+from tools.curation.revisions import apply_changes, changes_between, database_state
 
 TEST_SEEDS = Path(__file__).resolve().parent / "seeds"
 
@@ -171,7 +171,7 @@ def add_test_seeds(url: str, knowledge: Knowledge) -> None:
             changes = changes_between(database_state(connection), knowledge_rows(knowledge))
             assert not any(c.update or c.delete for c in changes), (
                 "the project's seeds say something no migration writes: run "
-                "`python -m app.knowledge migration SLUG`"
+                "`python -m tools.curation migration SLUG`"
             )
             apply_changes(connection, changes)
     finally:

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from app.knowledge import Knowledge
 from app.knowledge.formats import StatementSeed
-from app.knowledge.loader import Seed
+from app.knowledge.seeds import Seed
 
 LISTS = (
     "causes",

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from app.graph import load_graph
 from app.search import search
+from app.served import read_shape
 
 RELEVANCE_SET = Path(__file__).with_name("search_relevance.toml")
 # A hit is an expected item among the first TOP results; reciprocal ranks count the first DEPTH.
@@ -137,10 +137,10 @@ def measure(search: Search, queries: Sequence[Query]) -> Relevance:
 
 def searcher(connection: Connection) -> Search:
     """The search the API serves, on one database, as the slugs of its first DEPTH hits."""
-    graph = load_graph(connection)
+    shape = read_shape(connection)
 
     def run(q: str) -> list[str]:
-        return [hit.slug for hit in search(connection, graph, q, limit=DEPTH, offset=0).items]
+        return [hit.slug for hit in search(connection, shape, q, limit=DEPTH, offset=0).items]
 
     return run
 

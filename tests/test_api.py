@@ -12,7 +12,7 @@ import pytest
 
 from app.knowledge import Knowledge
 from app.knowledge.codes import CODE_SYSTEMS, CODE_TABLE, read_code_table
-from app.knowledge.loader import Seed
+from app.knowledge.seeds import Seed
 from tests import expect
 
 LISTS = [f"/{name}" for name in expect.LISTS]

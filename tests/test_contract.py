@@ -14,7 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from app.contract import (
+from app.db import migrate
+from app.main import create_app
+from tests.conftest import LiveServer
+from tests.nodejs import NODE_DIR, run, tool
+from tools.contract import (
     DOCUMENT,
     REGENERATE,
     breaking_changes,
@@ -25,10 +29,6 @@ from app.contract import (
     unversioned_breaks,
     without_knowledge,
 )
-from app.db import migrate
-from app.main import create_app
-from tests.conftest import LiveServer
-from tests.nodejs import NODE_DIR, run, tool
 
 Document = dict[str, Any]
 

@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import create_engine, pool
 
 from app.config import ROOT
-from app.contract import document_of, read_document, without_knowledge
-from app.knowledge.revisions import State, database_state
 from migrations.frozen import FrozenDataError, Shape, read_changes
 from tests.conftest import TEST_SEEDS
+from tools.contract import document_of, read_document, without_knowledge
+from tools.curation.revisions import State, database_state
 
 TEST_SEED = "glimmerfold-syndrome"
 RUFF = Path(sys.executable).parent / "ruff"
@@ -30,7 +30,7 @@ def project(tmp_path: Path) -> Path:
     """A copy of the project a curator can change freely."""
     copy = tmp_path / "project"
     copy.mkdir()
-    for name in ("app", "migrations", "seed"):
+    for name in ("app", "migrations", "seed", "tools"):
         shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "alembic.ini", copy)
     return copy
@@ -52,7 +52,7 @@ def run(
 
 
 def curate(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return run(project, "-m", "app.knowledge", *args, check=check)
+    return run(project, "-m", "tools.curation", *args, check=check)
 
 
 def alembic(project: Path, database_url: str, *args: str) -> None:
@@ -152,7 +152,7 @@ class TestAddingACondition:
         checked_in = read_document()
         assert checked_in is not None
         assert without_knowledge(document_of(url)) == without_knowledge(checked_in)
-        diffed = run(project, "-m", "app.knowledge", "diff", database_url=url).stdout
+        diffed = run(project, "-m", "tools.curation", "diff", database_url=url).stdout
         assert "No difference" in diffed
 
         alembic(project, url, "downgrade", "-1")
@@ -162,7 +162,7 @@ class TestAddingACondition:
         path = project / "seed" / "calcinosis-cutis-v2" / "knowledge.toml"
         text = path.read_text(encoding="utf-8")
         path.write_text(text.replace('also_called = ["RA"]', 'also_called = ["RA", "rheumatism"]'))
-        diffed = run(project, "-m", "app.knowledge", "diff", database_url=sqlite_url).stdout
+        diffed = run(project, "-m", "tools.curation", "diff", database_url=sqlite_url).stdout
         assert "~ concept rheumatoid-arthritis (also_called)" in diffed
         # The test-only seed is in that database and not in the project's seeds.
         assert f"- concept {TEST_SEED}" in diffed
@@ -285,7 +285,7 @@ class TestFrozenRevisions:
 
 def test_the_seeds_hold_nothing_the_migrations_do_not_write() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "app.knowledge", "check"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "tools.curation", "check"], cwd=ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
     assert "The migrations write exactly what the seeds say." in done.stdout

@@ -1,5 +1,7 @@
-"""GET /export: the whole knowledge base in one download, JSON or NDJSON, streamed."""
+"""GET /export: the whole knowledge base in one download, JSON or NDJSON, written once per
+revision, streamed, gzipped for a client that takes it."""
 
+import gzip
 import hashlib
 import json
 from collections import defaultdict
@@ -8,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import LiveServer
 from tests.test_meta import migration_head
 
 # JSON export section (and /meta count) -> NDJSON item kind, for every list endpoint.
@@ -116,11 +119,46 @@ class TestNdjsonExport:
 class TestStreaming:
     @pytest.mark.parametrize("output", ["json", "ndjson"])
     def test_sent_in_chunks_as_it_is_read(self, client: httpx.Client, output: str) -> None:
-        with client.stream("GET", "/export", params={"format": output}) as response:
-            assert "content-length" not in response.headers
-            assert response.headers["transfer-encoding"] == "chunked"
-            chunks = list(response.iter_raw())
+        identity = {"Accept-Encoding": "identity"}
+        with client.stream("GET", "/export", params={"format": output}, headers=identity) as got:
+            assert "content-length" not in got.headers
+            assert got.headers["transfer-encoding"] == "chunked"
+            chunks = list(got.iter_raw())
         assert len(chunks) > 1
+
+    @pytest.mark.parametrize("output", ["json", "ndjson"])
+    def test_gzipped_for_a_client_that_takes_it(self, client: httpx.Client, output: str) -> None:
+        params = {"format": output}
+        plain = client.get("/export", params=params, headers={"Accept-Encoding": "identity"})
+        with client.stream("GET", "/export", params=params) as zipped:
+            assert zipped.headers["content-encoding"] == "gzip"
+            raw = b"".join(zipped.iter_raw())
+            assert int(zipped.headers["content-length"]) == len(raw)
+        assert gzip.decompress(raw) == plain.content
+        assert "accept-encoding" in plain.headers["vary"].lower()
+
+    def test_revalidated_by_its_etag_and_answered_to_head_alike(self, client: httpx.Client) -> None:
+        first = client.get("/export")
+        etag = first.headers["etag"]
+        again = client.get("/export", headers={"If-None-Match": etag})
+        assert again.status_code == 304
+        assert again.content == b""
+        head = client.head("/export")
+        assert head.status_code == 200
+        assert head.content == b""
+        assert head.headers["etag"] == etag
+        assert head.headers["content-length"] == first.headers["content-length"]
+        other = client.get("/export", params={"format": "ndjson"})
+        assert other.headers["etag"] != etag
+
+    def test_written_once_per_revision(self, server: LiveServer, client: httpx.Client) -> None:
+        client.get("/export")
+        snapshot = server.app.state.store.current.path
+        (written,) = snapshot.parent.glob(f"{snapshot.name}.export.json.gz")
+        before = written.stat().st_mtime_ns
+        client.get("/export", headers={"Accept-Encoding": "identity"})
+        client.get("/export")
+        assert written.stat().st_mtime_ns == before
 
     def test_unknown_format_is_a_problem(self, client: httpx.Client) -> None:
         response = client.get("/export", params={"format": "xml"})

@@ -16,11 +16,13 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.cache import ResponseCache
 from app.config import ROOT, Settings
 from app.main import create_app
-from app.observability import ObservedAPI, forget_dead_workers
+from app.observability import forget_dead_workers
 from tests.conftest import LiveServer, eventually
 
 FAMILIES = {
@@ -57,16 +59,15 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def served(sqlite_url: str) -> Iterator[tuple[ObservedAPI, httpx.Client]]:
+def served(sqlite_url: str) -> Iterator[tuple[FastAPI, httpx.Client]]:
     """The app on one worker, and a client for it."""
     app = create_app(Settings(database_url=sqlite_url))
-    assert isinstance(app, ObservedAPI)
     with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=30) as http:
         yield app, http
 
 
 @pytest.fixture(scope="module")
-def http(served: tuple[ObservedAPI, httpx.Client]) -> httpx.Client:
+def http(served: tuple[FastAPI, httpx.Client]) -> httpx.Client:
     return served[1]
 
 
@@ -174,13 +175,14 @@ class TestCache:
         )
 
     def test_entries_and_bytes_are_what_the_cache_holds(
-        self, served: tuple[ObservedAPI, httpx.Client]
+        self, served: tuple[FastAPI, httpx.Client]
     ) -> None:
         app, http = served
         http.get(uncached_url())
         samples = scrape(http)
-        assert value(samples, "knowledge_api_cache_entries") == len(app.response_cache.entries)
-        assert value(samples, "knowledge_api_cache_bytes") == app.response_cache.size > 0
+        cache: ResponseCache = app.state.response_cache
+        assert value(samples, "knowledge_api_cache_entries") == len(cache.entries)
+        assert value(samples, "knowledge_api_cache_bytes") == cache.size > 0
 
     def test_the_served_knowledge_revision_is_named(self, http: httpx.Client) -> None:
         http.get(uncached_url())

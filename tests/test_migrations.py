@@ -8,7 +8,7 @@ from alembic import command
 from sqlalchemy import Integer, create_engine, inspect, text
 
 from app.db import alembic_config, migration_script
-from app.knowledge.revisions import data_revisions
+from tools.curation.revisions import data_revisions
 
 
 def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:

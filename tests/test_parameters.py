@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.cache import CachedAPI, canonical_query
+from app.cache import ResponseCache, canonical_query
 from tests.conftest import LiveServer
 from tests.test_errors import assert_problem
 
@@ -65,8 +65,8 @@ def real_path(client: httpx.Client, template: str) -> str:
 
 def entries(server: LiveServer) -> int:
     """How many answers the server's response cache holds."""
-    assert isinstance(server.app, CachedAPI)
-    return len(server.app.response_cache.entries)
+    cache: ResponseCache = server.app.state.response_cache
+    return len(cache.entries)
 
 
 class TestAMisspeltParameter:

@@ -2,7 +2,6 @@
 the snapshot copied, read the same whatever backend it came from, and searches read the index
 rather than every document."""
 
-import shutil
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,16 +13,15 @@ import snowballstemmer  # type: ignore[import-untyped]
 from sqlalchemy import Engine, create_engine, event, pool, select, text
 
 from app.db import migrate
-from app.graph import load_graph
 from app.search import SEARCH_INDEX, _found, load_vocabulary, search
 from app.search_index import (
     FIELDS,
     SEARCH_DOCUMENT,
     TERM_COLUMNS,
-    rebuild_search_documents,
     stem,
     words_of,
 )
+from app.served import read_shape
 from tests.conftest import snapshot_of
 
 
@@ -45,7 +43,7 @@ def snapshot(writer: Engine, tmp_path: Path) -> Iterator[Engine]:
 
 def found(engine: Engine, q: str) -> list[str]:
     with engine.connect() as connection:
-        hits = search(connection, load_graph(connection), q, limit=100, offset=0).items
+        hits = search(connection, read_shape(connection), q, limit=100, offset=0).items
         return [hit.slug for hit in hits]
 
 
@@ -117,20 +115,15 @@ class TestVocabulary:
             assert vocabulary.documents[stem(word)] == len(holding)
         assert vocabulary.total == len(documents)
 
-    def test_a_rebuild_gives_the_same_vocabulary(self, tmp_path: Path, snapshot: Engine) -> None:
-        # A copy of the snapshot, since a snapshot is never written.
-        copy = tmp_path / "copy.sqlite"
-        with snapshot.connect() as connection:
-            files = connection.exec_driver_sql("PRAGMA database_list").all()
-        shutil.copyfile(files[0][2], copy)
-        writable = create_engine(f"sqlite:///{copy}")
-        with writable.begin() as connection:
-            before = load_vocabulary(connection)
-            count = rebuild_search_documents(connection)
-            after = load_vocabulary(connection)
-        assert count == before.total == after.total
-        assert after.words == before.words
-        writable.dispose()
+    def test_another_snapshot_of_the_same_knowledge_holds_the_same_index(
+        self, writer: Engine, snapshot: Engine, tmp_path: Path
+    ) -> None:
+        again = snapshot_of(writer.url.render_as_string(hide_password=False), tmp_path / "again")
+        with snapshot.connect() as first, again.connect() as second:
+            assert load_vocabulary(first).words == load_vocabulary(second).words
+            documents = select(SEARCH_DOCUMENT).order_by(SEARCH_DOCUMENT.c.id)
+            assert first.execute(documents).all() == second.execute(documents).all()
+        again.dispose()
 
     def test_a_typo_is_corrected_to_the_nearest_known_word(self, snapshot: Engine) -> None:
         with snapshot.connect() as connection:
@@ -155,7 +148,7 @@ def statements_of_search(engine: Engine, q: str, **filters: Any) -> list[tuple[s
     event.listen(engine, "before_cursor_execute", record)
     try:
         with engine.connect() as connection:
-            search(connection, load_graph(connection), q, limit=10, offset=0, **filters)
+            search(connection, read_shape(connection), q, limit=10, offset=0, **filters)
     finally:
         event.remove(engine, "before_cursor_execute", record)
     return statements

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from app.graph import load_graph
 from app.search import search
+from app.served import read_shape
 from tests.conftest import snapshot_of
 from tests.relevance import load_queries, measure, report, searcher
 
@@ -71,8 +71,8 @@ def test_both_backends_give_the_same_answers(
     for url in (sqlite_url, postgresql_url):
         engine = snapshot_of(url, tmp_path / make_url(url).get_backend_name())
         with engine.connect() as connection:
-            graph = load_graph(connection)
-            answers.append({q: search(connection, graph, q, limit=100, offset=0) for q in queries})
+            shape = read_shape(connection)
+            answers.append({q: search(connection, shape, q, limit=100, offset=0) for q in queries})
         engine.dispose()
     on_sqlite, on_postgresql = answers
     different = [q for q in queries if on_sqlite[q] != on_postgresql[q]]

@@ -1,7 +1,8 @@
 """The curated files, as pydantic models: a condition's knowledge.toml and seed/vocabulary.toml.
 
 These only check the shape of each file (required fields, types, no unknown keys); what the
-facts say is checked against the sources, the vocabularies and the other seeds in loader.py.
+facts say is checked against the sources (reading.py), the vocabularies and the other seeds
+(checks.py).
 """
 
 import datetime

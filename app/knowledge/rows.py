@@ -7,7 +7,7 @@ tools compute these rows when a revision is written and freeze them in its rows 
 from typing import Any
 
 from app.knowledge.codes import CODE_SYSTEMS
-from app.knowledge.loader import Knowledge, Quote, Seed
+from app.knowledge.seeds import Knowledge, Quote, Seed
 
 Row = dict[str, Any]
 

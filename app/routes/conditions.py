@@ -4,6 +4,7 @@ import json
 
 from fastapi import APIRouter, Request, Response
 
+from app import served
 from app.errors import NAMELESS_PROBLEM_RESPONSES, PROBLEM_RESPONSES
 from app.jsonld import condition_document, prefers_jsonld
 from app.negotiation import JSON_LD, VARY_ACCEPT
@@ -23,11 +24,13 @@ router = APIRouter(prefix="/conditions", tags=["conditions"])
 )
 async def read_conditions(request: Request, query: PageQueryDep) -> Response:
     """Every condition with a source of its own, with its codes and a summary of each section."""
-    store, paging = store_of(request), query.paging
-    snapshot = store.snapshot()
-    slugs = list(snapshot.graph.conditions)
-    items = await store.conditions(snapshot, paging.window(slugs))
-    return page_response(request, paging, items, len(slugs))
+    snapshot, paging = store_of(request).snapshot(), query.paging
+    items, total = await snapshot.read(
+        lambda connection: served.whole_page(
+            connection, served.CONDITIONS, paging.limit, paging.offset
+        )
+    )
+    return page_response(request, paging, items, total)
 
 
 @router.get(
@@ -48,18 +51,15 @@ async def read_conditions(request: Request, query: PageQueryDep) -> Response:
 )
 async def read_condition(request: Request, slug: SlugPath) -> Response:
     """One condition, as JSON or as schema.org JSON-LD."""
-    store = store_of(request)
-    snapshot = store.snapshot()
-    snapshot.graph.require_page(slug)
+    snapshot = store_of(request).snapshot()
+    missing = f"No condition with slug {slug!r}; see /conditions."
     if prefers_jsonld(request.headers.get("accept", "")):
         base = request.app.settings.public_url
-        document = await store.one(
-            snapshot,
-            ("jsonld", slug),
-            lambda connection: json.dumps(
-                condition_document(connection, snapshot.graph, slug, base)
-            ).encode(),
+        document = await snapshot.read(
+            lambda connection: condition_document(connection, slug, base, missing)
         )
-        return Response(document, media_type=JSON_LD, headers=VARY_ACCEPT)
-    (item,) = await store.conditions(snapshot, [slug])
+        return Response(json.dumps(document).encode(), media_type=JSON_LD, headers=VARY_ACCEPT)
+    item = await snapshot.read(
+        lambda connection: served.require(connection, served.CONDITIONS, slug, missing)
+    )
     return json_bytes(item, VARY_ACCEPT)

@@ -7,7 +7,7 @@ from app.catalog import RESOURCES
 from app.negotiation import HTML, JSON, VARY_ACCEPT, choose
 from app.routes.items import json_bytes
 from app.schemas import Index
-from app.store import to_json
+from app.served import to_json
 
 router = APIRouter(tags=["meta"])
 DOCS = "/docs"

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app import served
 from app.catalog import DRUGS, RESOURCES, RISK_FACTORS, TESTS, TREATMENTS, Resource
 from app.errors import PROBLEM_RESPONSES
 from app.negotiation import JSON
@@ -50,13 +51,15 @@ def item_router(resource: Resource, list_query: type[ListQuery] = ListQuery) -> 
         request: Request,
         query: Annotated[list_query, Query()],  # type: ignore[valid-type]
     ) -> Response:
-        store = store_of(request)
-        snapshot = store.snapshot()
+        snapshot = store_of(request).snapshot()
         checked: ListQuery = query
         where, paging = checked.filters, checked.paging
-        slugs = await store.select(snapshot, resource, where)
-        items = await store.concepts(snapshot, resource, paging.window(slugs), where.condition)
-        return page_response(request, paging, items, len(slugs))
+        items, total = await snapshot.read(
+            lambda connection: served.page(
+                connection, snapshot.shape, resource, where, paging.limit, paging.offset
+            )
+        )
+        return page_response(request, paging, items, total)
 
     @router.get(
         "/{slug}",
@@ -68,11 +71,13 @@ def item_router(resource: Resource, list_query: type[ListQuery] = ListQuery) -> 
         responses=PROBLEM_RESPONSES,
     )
     async def read_item(request: Request, slug: SlugPath) -> Response:
-        store = store_of(request)
-        snapshot = store.snapshot()
-        snapshot.graph.require(resource, slug)
-        (item,) = await store.concepts(snapshot, resource, [slug], None)
-        return json_bytes(item)
+        snapshot = store_of(request).snapshot()
+        missing = f"No {resource.singular} with slug {slug!r}; see {resource.path}."
+        return json_bytes(
+            await snapshot.read(
+                lambda connection: served.require(connection, resource.name, slug, missing)
+            )
+        )
 
     return router
 

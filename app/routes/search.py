@@ -11,7 +11,7 @@ from app.routes.params import MAX_TEXT, PageQuery, condition_field
 from app.schemas import SearchPage
 from app.search import search
 from app.search_index import KINDS
-from app.store import to_json
+from app.served import to_json
 
 router = APIRouter(tags=["search"])
 
@@ -52,12 +52,11 @@ async def read_search(request: Request, query: Annotated[SearchQuery, Query()]) 
     kind, paging = query.kind, query.paging
     if kind is not None and kind not in KINDS:
         raise InvalidParameter("kind", f"must be one of: {', '.join(KINDS)}")
-    store = store_of(request)
-    snapshot = store.snapshot()
+    snapshot = store_of(request).snapshot()
     found = await snapshot.read(
         lambda connection: search(
             connection,
-            snapshot.graph,
+            snapshot.shape,
             query.q,
             limit=paging.limit,
             offset=paging.offset,

@@ -3,12 +3,11 @@
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
+from app import served
 from app.errors import NAMELESS_PROBLEM_RESPONSES, PROBLEM_RESPONSES, NotFound
-from app.render import render_sources, source_text
 from app.routes.items import json_bytes, page_response, store_of
 from app.routes.params import PageQueryDep, SlugPath
 from app.schemas import Source, SourcePage
-from app.store import to_json
 
 router = APIRouter(prefix="/sources", tags=["sources"])
 
@@ -26,11 +25,13 @@ def not_found(slug: str) -> NotFound:
 )
 async def read_sources(request: Request, query: PageQueryDep) -> Response:
     """Every source text, with its sha256 and attribution."""
-    store, paging = store_of(request), query.paging
-    snapshot = store.snapshot()
-    sources = await snapshot.read(lambda connection: render_sources(connection, snapshot.graph))
-    items = [to_json(source) for source in paging.window(sources)]
-    return page_response(request, paging, items, len(sources))
+    snapshot, paging = store_of(request).snapshot(), query.paging
+    items, total = await snapshot.read(
+        lambda connection: served.whole_page(
+            connection, served.SOURCES, paging.limit, paging.offset
+        )
+    )
+    return page_response(request, paging, items, total)
 
 
 @router.get(
@@ -42,14 +43,11 @@ async def read_sources(request: Request, query: PageQueryDep) -> Response:
 )
 async def read_source(request: Request, slug: SlugPath) -> Response:
     """One source, with its sha256, attribution and the conditions read from it."""
-    store = store_of(request)
-    snapshot = store.snapshot()
-    found = await snapshot.read(
-        lambda connection: render_sources(connection, snapshot.graph, [slug])
-    )
-    if not found:
+    snapshot = store_of(request).snapshot()
+    found = await snapshot.read(lambda connection: served.item(connection, served.SOURCES, slug))
+    if found is None:
         raise not_found(slug)
-    return json_bytes(to_json(found[0]))
+    return json_bytes(found)
 
 
 @router.get(
@@ -62,7 +60,9 @@ async def read_source(request: Request, slug: SlugPath) -> Response:
 async def read_source_text(request: Request, slug: SlugPath) -> str:
     """The source text exactly as quoted: evidence offsets index into it."""
     snapshot = store_of(request).snapshot()
-    text = await snapshot.read(lambda connection: source_text(connection, slug))
+    text = await snapshot.read(
+        lambda connection: served.item(connection, served.SOURCE_TEXTS, slug)
+    )
     if text is None:
         raise not_found(slug)
-    return text
+    return text.decode()

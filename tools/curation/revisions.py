@@ -24,7 +24,7 @@ from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
 
 from app.config import ROOT
-from app.knowledge.loader import definition_claim, guidance_claim
+from app.knowledge.ids import definition_claim, guidance_claim
 from app.knowledge.rows import KNOWLEDGE_TABLES, Row
 from app.models import METADATA
 from migrations import frozen
@@ -272,7 +272,7 @@ Revision ID: {revision}
 Revises: {down}
 Create Date: {created}
 
-Written by `python -m app.knowledge migration`. The rows are frozen in the file ROWS names
+Written by `python -m tools.curation migration`. The rows are frozen in the file ROWS names
 (migrations/data/), computed from the seeds when this revision was written; the shapes below
 are the tables as they were then.
 """

@@ -1,9 +1,9 @@
 """The curator's command line: add a condition, check the seeds, write the migration, review.
 
-python -m app.knowledge new SLUG --source ARTICLE.txt
-python -m app.knowledge check [SLUG ...]
-python -m app.knowledge migration SLUG
-python -m app.knowledge diff
+python -m tools.curation new SLUG --source ARTICLE.txt
+python -m tools.curation check [SLUG ...]
+python -m tools.curation migration SLUG
+python -m tools.curation diff
 """
 
 import argparse
@@ -19,23 +19,17 @@ from sqlalchemy import create_engine
 
 from app.config import SEED_DIR, get_settings
 from app.db import migration_script
+from app.knowledge import Knowledge, SeedError, knowledge_rows, load_knowledge
 from app.knowledge.codes import CODE_TABLE
-from app.knowledge.loader import (
-    KNOWLEDGE_FILE,
-    SLUG,
-    VOCABULARY_FILE,
-    Knowledge,
-    SeedError,
-    load_knowledge,
-)
-from app.knowledge.revisions import (
+from app.knowledge.ids import SLUG
+from app.knowledge.reading import KNOWLEDGE_FILE, VOCABULARY_FILE
+from tools.curation.revisions import (
     changes_between,
     database_state,
     describe,
     head_state,
     write_revision,
 )
-from app.knowledge.rows import knowledge_rows
 
 DESCRIPTION = """\
 Curate the knowledge: every fact quoted from its source, checked before it reaches a database.
@@ -52,7 +46,7 @@ see change between a database and the seeds.
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m app.knowledge",
+        prog="python -m tools.curation",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -153,7 +147,7 @@ def _check(knowledge: Knowledge) -> int:
     if pending:
         print(f"The seeds hold {len(pending)} changes no migration writes yet:")
         print("\n".join(f"  {line}" for line in pending))
-        print("Write them with: python -m app.knowledge migration SLUG")
+        print("Write them with: python -m tools.curation migration SLUG")
     else:
         print("The migrations write exactly what the seeds say.")
     return 0
@@ -223,7 +217,7 @@ def _new(seeds: Path, slug: str, article: Path, title: str | None, language: str
     (folder / KNOWLEDGE_FILE).write_text(skeleton, encoding="utf-8")
     print(f"Created {_relative(folder)}/ with source.txt and {KNOWLEDGE_FILE}.")
     print(
-        f"Fill in {_relative(folder / KNOWLEDGE_FILE)}, then: python -m app.knowledge check {slug}"
+        f"Fill in {_relative(folder / KNOWLEDGE_FILE)}, then: python -m tools.curation check {slug}"
     )
     return 0
 
@@ -261,8 +255,8 @@ _SKELETON = """\
 # - State each claim in [[statements]], with the certainty the article gives it and its hedges
 #   ("in certain cases") in `qualifiers`. Certainty: {certainties}.
 # - Codes only from seed/{code_table}, with the relation it gives (exact, broader, ...).
-# - Then: python -m app.knowledge check {slug}
-#         python -m app.knowledge migration {slug}
+# - Then: python -m tools.curation check {slug}
+#         python -m tools.curation migration {slug}
 
 [source]
 slug = "{source_slug}"

@@ -2,7 +2,7 @@
 change of contract is a reviewed diff, and the changes that break clients, which need a new
 API version (the version in pyproject.toml).
 
-`python -m app.contract` (`make openapi`) writes the document as a deployment with the
+`python -m tools.contract` (`make openapi`) writes the document as a deployment with the
 default settings serves it from the project's seeds (SQLite, migrated to head). It refuses to
 write a breaking change unless the version has been bumped: a new major version (SemVer; a new
 minor one below 1.0). The tests check that the served document is the one written here.

@@ -1,0 +1,404 @@
+"""The knowledge as it is served: every item rendered once per snapshot, and what finds it.
+
+A snapshot's build (app/snapshot.py) writes these tables from the knowledge tables it copied,
+with the graph (app/graph.py) and the renderers (app/render.py); every request reads them, and
+nothing else, through a connection to the snapshot file:
+
+- `served_item`: each answer's JSON by list, slug and condition: the concepts each list serves,
+  whole (condition '') and, where a concept is named by more than one condition, narrowed to one;
+  the condition pages; the sources and their texts.
+- `item_order`: each list's items in order, whole and per condition: a page is a range of ranks,
+  however deep, and its total the last rank.
+- `listing`: every statement that puts an item in a list, with what the other filters look at.
+- `concept_text`: each concept's name, aliases and description, case-folded, for `q`.
+- `served_document`: the few answers about the whole (meta, vocabulary) and the shape requests
+  check their parameters against.
+
+So a worker opens a snapshot in milliseconds whatever the library's size, holds none of it in
+memory but the shape, and answers every list, page and detail with a few indexed reads.
+"""
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, TypeVar, cast
+
+from pydantic import BaseModel
+from sqlalchemy import (
+    Column,
+    Connection,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+)
+
+from app.catalog import BY_NAME, RESOURCES, Resource
+from app.errors import InvalidParameter, NotFound, UnknownReference
+from app.graph import Filters, Graph, load_texts
+from app.knowledge.lists import CAUSES, CERTAINTY, DRUGS, TREATMENTS
+from app.overview import describe, vocabulary
+from app.render import render_concepts, render_conditions, render_sources, source_text
+
+T = TypeVar("T")
+SERVED = MetaData()
+WHOLE = ""  # the condition of an item that holds every condition's statements
+CONDITIONS, SOURCES, SOURCE_TEXTS = "conditions", "sources", "source-texts"
+# Items rendered per query batch, and rows written per insert: bounded memory at any size.
+BATCH = 200
+
+ITEM = Table(
+    "served_item",
+    SERVED,
+    Column("list", String, primary_key=True),
+    Column("slug", String, primary_key=True),
+    Column("condition", String, primary_key=True),
+    Column("body", LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
+)
+ORDER = Table(
+    "item_order",
+    SERVED,
+    Column("list", String, primary_key=True),
+    Column("condition", String, primary_key=True),
+    Column("rank", Integer, primary_key=True),
+    Column("slug", String, nullable=False),
+    sqlite_with_rowid=False,
+)
+LISTING = Table(
+    "listing",
+    SERVED,
+    Column("list", String, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("slug", String, nullable=False),
+    Column("condition", String, nullable=False),
+    Column("cause", String),
+    Column("treatment", String),
+    Column("certainty", String, nullable=False),
+    Column("kind", String),
+    Index("ix_listing_list_seq", "list", "seq"),
+    Index("ix_listing_list_cause", "list", "cause"),
+    Index("ix_listing_list_treatment", "list", "treatment"),
+)
+TEXT = Table(
+    "concept_text",
+    SERVED,
+    Column("slug", String, primary_key=True),
+    Column("folded", String, nullable=False),
+    sqlite_with_rowid=False,
+)
+DOCUMENT = Table(
+    "served_document",
+    SERVED,
+    Column("name", String, primary_key=True),
+    Column("body", LargeBinary, nullable=False),
+)
+
+
+def to_json(model: BaseModel) -> bytes:
+    return model.__pydantic_serializer__.to_json(model)
+
+
+@dataclass
+class Shape:
+    """What a request checks its parameters against, held in memory per snapshot: small, and
+    read once when the snapshot opens."""
+
+    revision: str
+    # Condition slugs, in order.
+    conditions: list[str]
+    # Vocabulary -> its term slugs, in order.
+    terms: dict[str, list[str]]
+    # What `derived` has read: kept as long as the snapshot serves.
+    _derived: dict[Callable[[Connection], Any], Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.condition_set = frozenset(self.conditions)
+
+    def require_condition(self, slug: str) -> None:
+        if slug not in self.condition_set:
+            raise UnknownReference("condition", f"no condition with slug {slug!r}; see /conditions")
+
+    def derived(self, build: Callable[[Connection], T], connection: Connection) -> T:
+        """What `build` reads of this snapshot, read on first use only: data few requests
+        need, such as the search vocabulary. (Two first uses at once both read it: the same.)"""
+        if build not in self._derived:
+            self._derived[build] = build(connection)
+        return cast(T, self._derived[build])
+
+
+def read_shape(connection: Connection) -> Shape:
+    body = connection.scalar(select(DOCUMENT.c.body).where(DOCUMENT.c.name == "shape"))
+    if body is None:
+        raise LookupError("this snapshot holds no served knowledge")
+    return Shape(**json.loads(body))
+
+
+def document(connection: Connection, name: str) -> bytes:
+    body: bytes = connection.execute(
+        select(DOCUMENT.c.body).where(DOCUMENT.c.name == name)
+    ).scalar_one()
+    return body
+
+
+# Reading, per request.
+
+
+def item(connection: Connection, list_name: str, slug: str, condition: str = WHOLE) -> bytes | None:
+    """One served answer: an item as a list serves it (narrowed to a condition if it differs)."""
+    rows = connection.execute(
+        select(ITEM.c.condition, ITEM.c.body).where(
+            ITEM.c.list == list_name, ITEM.c.slug == slug, ITEM.c.condition.in_({WHOLE, condition})
+        )
+    ).all()
+    found = dict(rows)
+    return found.get(condition, found.get(WHOLE))
+
+
+def items(
+    connection: Connection, list_name: str, slugs: list[str], condition: str = WHOLE
+) -> list[bytes]:
+    """Served answers in the order of `slugs`, narrowed to `condition` where that differs."""
+    if not slugs:
+        return []
+    found: dict[str, bytes] = {}
+    for slug, kept, body in connection.execute(
+        select(ITEM.c.slug, ITEM.c.condition, ITEM.c.body).where(
+            ITEM.c.list == list_name,
+            ITEM.c.slug.in_(slugs),
+            ITEM.c.condition.in_({WHOLE, condition}),
+        )
+    ):
+        if kept == condition or slug not in found:
+            found[slug] = body
+    return [found[slug] for slug in slugs]
+
+
+def ordered(
+    connection: Connection, list_name: str, condition: str, limit: int, offset: int
+) -> tuple[list[str], int]:
+    """A range of a list's items in order, and how many there are: indexed, at any depth."""
+    where = (ORDER.c.list == list_name, ORDER.c.condition == condition)
+    last = connection.scalar(select(func.max(ORDER.c.rank)).where(*where))
+    total = 0 if last is None else last + 1
+    slugs = connection.scalars(
+        select(ORDER.c.slug)
+        .where(*where, ORDER.c.rank >= offset, ORDER.c.rank < offset + limit)
+        .order_by(ORDER.c.rank)
+    ).all()
+    return list(slugs), total
+
+
+def whole_page(
+    connection: Connection, list_name: str, limit: int, offset: int
+) -> tuple[list[bytes], int]:
+    """One page of a list that has no filters (conditions, sources), and its total."""
+    slugs, total = ordered(connection, list_name, WHOLE, limit, offset)
+    return items(connection, list_name, slugs), total
+
+
+def page(
+    connection: Connection,
+    shape: Shape,
+    resource: Resource,
+    filters: Filters,
+    limit: int,
+    offset: int,
+) -> tuple[list[bytes], int]:
+    """One page of a list under the filters, and how many items match; 404 or 422 for filters
+    that name nothing. An item comes where the first statement that keeps it comes."""
+    check(connection, shape, resource, filters)
+    condition = filters.condition or WHOLE
+    if filters == Filters(condition=filters.condition):
+        slugs, total = ordered(connection, resource.name, condition, limit, offset)
+    else:
+        slugs, total = _filtered(connection, resource, filters, limit, offset)
+    return items(connection, resource.name, slugs, condition), total
+
+
+def _filtered(
+    connection: Connection, resource: Resource, filters: Filters, limit: int, offset: int
+) -> tuple[list[str], int]:
+    where = [LISTING.c.list == resource.name]
+    for column, value in (
+        (LISTING.c.condition, filters.condition),
+        (LISTING.c.cause, filters.cause),
+        (LISTING.c.treatment, filters.treatment),
+        (LISTING.c.certainty, filters.certainty),
+        (LISTING.c.kind, filters.kind),
+    ):
+        if value is not None:
+            where.append(column == value)
+    if filters.q:
+        texts = select(TEXT.c.slug).where(func.instr(TEXT.c.folded, filters.q.casefold()) > 0)
+        where.append(LISTING.c.slug.in_(texts))
+    kept = (
+        select(LISTING.c.slug, func.min(LISTING.c.seq).label("first"))
+        .where(*where)
+        .group_by(LISTING.c.slug)
+        .subquery()
+    )
+    total = connection.scalar(select(func.count()).select_from(kept)) or 0
+    slugs = connection.scalars(
+        select(kept.c.slug).order_by(kept.c.first).limit(limit).offset(offset)
+    ).all()
+    return list(slugs), total
+
+
+def check(connection: Connection, shape: Shape, resource: Resource, filters: Filters) -> None:
+    """Refuse filters that name nothing: 404 for unknown items, 422 for unknown terms."""
+    if filters.condition is not None:
+        shape.require_condition(filters.condition)
+    for parameter, slug, name in (
+        ("cause", filters.cause, CAUSES),
+        ("treatment", filters.treatment, TREATMENTS),
+    ):
+        if slug is not None and not listed(connection, name, slug):
+            noun = BY_NAME[name].singular
+            raise UnknownReference(parameter, f"no {noun} with slug {slug!r}; see /{name}")
+    for parameter, term, terms in (
+        ("kind", filters.kind, resource.kind_vocabulary),
+        ("certainty", filters.certainty, CERTAINTY),
+    ):
+        known = shape.terms.get(terms or "", [])
+        if term is not None and terms is not None and term not in known:
+            raise InvalidParameter(parameter, f"must be one of: {', '.join(known)}")
+
+
+def listed(connection: Connection, list_name: str, slug: str) -> bool:
+    return item(connection, list_name, slug) is not None
+
+
+def require(connection: Connection, list_name: str, slug: str, message: str) -> bytes:
+    """A served answer, or a 404 saying `message`."""
+    found = item(connection, list_name, slug)
+    if found is None:
+        raise NotFound(message)
+    return found
+
+
+# Writing, once per snapshot.
+
+
+def write(connection: Connection, graph: Graph) -> None:
+    """Render everything the knowledge serves into the served tables of `connection`."""
+    SERVED.create_all(connection)
+    for resource in RESOURCES:
+        _write_list(connection, graph, resource)
+    conditions = list(graph.conditions)
+    for batch in _batches(conditions):
+        _insert(
+            connection, ITEM, _rows(CONDITIONS, WHOLE, render_conditions(connection, graph, batch))
+        )
+    _insert(connection, ORDER, _ranks(CONDITIONS, WHOLE, conditions))
+    sources = render_sources(connection, graph)
+    _insert(
+        connection,
+        ITEM,
+        (
+            row
+            for source in sources
+            for row in (
+                {"list": SOURCES, "slug": source.slug, "condition": WHOLE, "body": to_json(source)},
+                {
+                    "list": SOURCE_TEXTS,
+                    "slug": source.slug,
+                    "condition": WHOLE,
+                    "body": (source_text(connection, source.slug) or "").encode(),
+                },
+            )
+        ),
+    )
+    _insert(connection, ORDER, _ranks(SOURCES, WHOLE, [source.slug for source in sources]))
+    texts = load_texts(connection)
+    _insert(connection, TEXT, ({"slug": s, "folded": t} for s, t in texts.items()))
+    shape = {
+        "revision": graph.revision,
+        "conditions": conditions,
+        "terms": {name: [t.slug for t in terms] for name, terms in graph.vocabularies.items()},
+    }
+    documents = {
+        "meta": to_json(describe(graph, sources)),
+        "vocabulary": to_json(vocabulary(graph)),
+        "shape": json.dumps(shape).encode(),
+    }
+    _insert(connection, DOCUMENT, ({"name": n, "body": b} for n, b in documents.items()))
+
+
+def _write_list(connection: Connection, graph: Graph, resource: Resource) -> None:
+    slugs = list(graph.listed.get(resource.name, {}))
+    for batch in _batches(slugs):
+        rendered = render_concepts(connection, graph, resource, batch)
+        _insert(connection, ITEM, _rows(resource.name, WHOLE, rendered))
+    # Narrowed to one condition, for the concepts whose answer involves more than one.
+    narrowed: dict[str, list[str]] = defaultdict(list)
+    for slug in slugs:
+        touching = _conditions_touching(graph, resource, slug)
+        if len(touching) > 1:
+            for condition in touching:
+                narrowed[condition].append(slug)
+    for condition, shared in narrowed.items():
+        for batch in _batches(shared):
+            rendered = render_concepts(connection, graph, resource, batch, condition)
+            _insert(connection, ITEM, _rows(resource.name, condition, rendered))
+    _insert(connection, ORDER, _ranks(resource.name, WHOLE, slugs))
+    for condition in graph.conditions:
+        claims = graph.claims_of_condition(condition, resource.name)
+        ranked = list(dict.fromkeys(claim.object for claim in claims))
+        _insert(connection, ORDER, _ranks(resource.name, condition, ranked))
+    kinds = {slug: graph.concepts[slug].kind for slug in slugs}
+    _insert(
+        connection,
+        LISTING,
+        (
+            {
+                "list": resource.name,
+                "seq": seq,
+                "slug": claim.object,
+                "condition": claim.condition,
+                "cause": claim.cause_type,
+                "treatment": claim.subject if resource.name == DRUGS else None,
+                "certainty": claim.certainty,
+                "kind": kinds[claim.object],
+            }
+            for seq, claim in enumerate(graph.in_order.get(resource.name, []))
+        ),
+    )
+
+
+def _conditions_touching(graph: Graph, resource: Resource, slug: str) -> set[str]:
+    """The conditions whose statements a list's answer for `slug` holds (app/render.py)."""
+    touching = {claim.condition for claim in graph.claims_of(resource.name, slug)}
+    if resource.name == CAUSES:
+        touching |= {claim.condition for claim in graph.under_cause.get(slug, [])}
+    if resource.name == TREATMENTS:
+        touching |= {claim.condition for claim in graph.drugs_of.get(slug, [])}
+    return touching
+
+
+def _rows(list_name: str, condition: str, rendered: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for slug, model in rendered.items():
+        yield {"list": list_name, "slug": slug, "condition": condition, "body": to_json(model)}
+
+
+def _ranks(list_name: str, condition: str, slugs: list[str]) -> Iterator[dict[str, Any]]:
+    for rank, slug in enumerate(slugs):
+        yield {"list": list_name, "condition": condition, "rank": rank, "slug": slug}
+
+
+def _batches(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), BATCH):
+        yield values[start : start + BATCH]
+
+
+def _insert(connection: Connection, table: Table, rows: Iterator[dict[str, Any]] | Any) -> None:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, 5000)):
+        connection.execute(insert(table), chunk)
