@@ -19,6 +19,7 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 import snowballstemmer  # type: ignore[import-untyped]
@@ -127,6 +128,8 @@ SEARCH_WORD = Table(
     Column("documents", Integer, nullable=False),
 )
 
+# Documents written at a time.
+BATCH = 2000
 # Letters and digits: the words both indexes hold (an underscore separates words there too).
 WORD = re.compile(r"[^\W_]+")
 # Snowball's English stemmer, pinned in pyproject.toml: another version may stem differently,
@@ -157,51 +160,50 @@ def terms_text(stems: Iterable[str]) -> str:
 
 
 def rebuild_search_documents(connection: Connection) -> int:
-    """Replace every search document with one built from the knowledge tables; return the count."""
+    """Replace every search document with one built from the knowledge tables; return the count.
+
+    Written a batch at a time, in one pass: the memory it takes is a batch and the vocabulary."""
     connection.execute(delete(SEARCH_CONDITION))
     connection.execute(delete(SEARCH_DOCUMENT))
     connection.execute(delete(SEARCH_WORD))
-    documents = [indexed(document) for document in build_documents(connection)]
-    if documents:
-        connection.execute(
-            insert(SEARCH_DOCUMENT),
-            [{k: v for k, v in doc.items() if k != "conditions"} for doc in documents],
-        )
-        connection.execute(
-            insert(SEARCH_CONDITION),
-            [
-                {"document_id": doc["id"], "condition_slug": condition}
-                for doc in documents
-                for condition in doc["conditions"]
-            ],
-        )
-        connection.execute(insert(SEARCH_WORD), vocabulary_rows(documents))
-    return len(documents)
-
-
-def indexed(document: dict[str, Any]) -> dict[str, Any]:
-    """A document with the stems of each of its weight classes."""
-    stems: dict[str, list[str]] = defaultdict(list)
-    for field, column in FIELDS.items():
-        stems[column] += [stem(word) for word in words_of(document[field])]
-    return document | {column: terms_text(stems[column]) for column in TERM_COLUMNS}
-
-
-def vocabulary_rows(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every word the documents hold, with its stem and how many documents hold that stem."""
-    holding: Counter[str] = Counter()
+    holding: Counter[str] = Counter()  # stem -> how many documents hold it
     words: set[str] = set()
-    for document in documents:
-        stems: set[str] = set()
-        for field in FIELDS:
-            found = words_of(document[field])
-            words.update(found)
-            stems.update(stem(word) for word in found)
-        holding.update(stems)
-    return [
-        {"word": word, "stem": stem(word), "documents": holding[stem(word)]}
-        for word in sorted(words)
-    ]
+    count = 0
+    documents = iter(build_documents(connection))
+    while batch := list(islice(documents, BATCH)):
+        rows = []
+        for document in batch:
+            row, found = indexed(document)
+            rows.append(row)
+            words |= found
+            holding.update({stem(word) for word in found})
+        connection.execute(insert(SEARCH_DOCUMENT), rows)
+        members = [
+            {"document_id": doc["id"], "condition_slug": condition}
+            for doc in batch
+            for condition in doc["conditions"]
+        ]
+        connection.execute(insert(SEARCH_CONDITION), members)
+        count += len(batch)
+    if words:
+        vocabulary = [
+            {"word": word, "stem": stem(word), "documents": holding[stem(word)]}
+            for word in sorted(words)
+        ]
+        connection.execute(insert(SEARCH_WORD), vocabulary)
+    return count
+
+
+def indexed(document: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    """A document's row, with the stems of each of its weight classes, and the words it holds."""
+    stems: dict[str, list[str]] = defaultdict(list)
+    words: set[str] = set()
+    for name, column in FIELDS.items():
+        found = words_of(document[name])
+        words.update(found)
+        stems[column] += [stem(word) for word in found]
+    row = {k: v for k, v in document.items() if k != "conditions"}
+    return row | {column: terms_text(stems[column]) for column in TERM_COLUMNS}, words
 
 
 def build_documents(connection: Connection) -> Iterable[dict[str, Any]]:
