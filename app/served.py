@@ -7,10 +7,11 @@ nothing else, through a connection to the snapshot file:
 - `served_item`: each answer's JSON by list, slug and condition: the concepts each list serves,
   whole (condition '') and, where a concept is named by more than one condition, narrowed to one;
   the condition pages; the sources and their texts.
-- `item_order`: each list's items in order, whole and per condition: a page is a range of ranks,
-  however deep, and its total the last rank.
+- `item_order`: each list's items in order, whole and in views of one filter (a condition, a
+  certainty, a kind): a page of them is a range of ranks, however deep, and its total the last.
 - `listing`: every statement that puts an item in a list, with what the other filters look at.
-- `concept_text`: each concept's name, aliases and description, case-folded, for `q`.
+- `concept_text`: each concept's name, aliases and description, case-folded, for `q`, with a
+  trigram index that finds a text in them without reading them all.
 - `served_document`: the few answers about the whole (meta, vocabulary) and the shape requests
   check their parameters against.
 
@@ -35,10 +36,12 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    column,
     func,
     insert,
     select,
 )
+from sqlalchemy import table as sql_table
 
 from app.catalog import BY_NAME, RESOURCES, Resource
 from app.errors import InvalidParameter, NotFound, UnknownReference
@@ -67,7 +70,8 @@ ORDER = Table(
     "item_order",
     SERVED,
     Column("list", String, primary_key=True),
-    Column("condition", String, primary_key=True),
+    # '' for the whole list, a condition's slug, or "certainty:<term>", "kind:<term>".
+    Column("view", String, primary_key=True),
     Column("rank", Integer, primary_key=True),
     Column("slug", String, nullable=False),
     sqlite_with_rowid=False,
@@ -86,14 +90,26 @@ LISTING = Table(
     Index("ix_listing_list_seq", "list", "seq"),
     Index("ix_listing_list_cause", "list", "cause"),
     Index("ix_listing_list_treatment", "list", "treatment"),
+    # From the concepts a text is found in (`q`) to their statements.
+    Index("ix_listing_slug", "slug", "list"),
 )
 TEXT = Table(
     "concept_text",
     SERVED,
-    Column("slug", String, primary_key=True),
+    Column("id", Integer, primary_key=True),
+    Column("slug", String, nullable=False, unique=True),
     Column("folded", String, nullable=False),
-    sqlite_with_rowid=False,
 )
+# A text is found in the concepts' texts by their trigrams (FTS5's trigram tokenizer): what
+# `q` asks is a substring, not a word.
+TRIGRAM = 3
+TEXT_INDEX_DDL = (
+    "CREATE VIRTUAL TABLE concept_text_index USING fts5("
+    "folded, content='concept_text', content_rowid='id', tokenize='trigram')"
+)
+TEXT_INDEX = sql_table("concept_text_index", column("rowid", Integer), column("concept_text_index"))
+# The filters with views of their own in item_order, beside the condition.
+VIEWS = ("certainty", "kind")
 DOCUMENT = Table(
     "served_document",
     SERVED,
@@ -182,10 +198,11 @@ def items(
 
 
 def ordered(
-    connection: Connection, list_name: str, condition: str, limit: int, offset: int
+    connection: Connection, list_name: str, view: str, limit: int, offset: int
 ) -> tuple[list[str], int]:
-    """A range of a list's items in order, and how many there are: indexed, at any depth."""
-    where = (ORDER.c.list == list_name, ORDER.c.condition == condition)
+    """A range of a list's items in order, whole or in a view, and how many there are:
+    indexed, at any depth."""
+    where = (ORDER.c.list == list_name, ORDER.c.view == view)
     last = connection.scalar(select(func.max(ORDER.c.rank)).where(*where))
     total = 0 if last is None else last + 1
     slugs = connection.scalars(
@@ -215,19 +232,31 @@ def page(
     """One page of a list under the filters, and how many items match; 404 or 422 for filters
     that name nothing. An item comes where the first statement that keeps it comes."""
     check(connection, shape, resource, filters)
-    condition = filters.condition or WHOLE
-    if filters == Filters(condition=filters.condition):
-        slugs, total = ordered(connection, resource.name, condition, limit, offset)
+    view = _view(filters)
+    if view is not None:
+        slugs, total = ordered(connection, resource.name, view, limit, offset)
     else:
         slugs, total = _filtered(connection, resource, filters, limit, offset)
-    return items(connection, resource.name, slugs, condition), total
+    return items(connection, resource.name, slugs, filters.condition or WHOLE), total
+
+
+def _view(filters: Filters) -> str | None:
+    """The ordered view that holds the filters' answer, if one does."""
+    if filters == Filters():
+        return WHOLE
+    if filters == Filters(condition=filters.condition):
+        return filters.condition
+    for name in VIEWS:
+        if filters == Filters(**{name: getattr(filters, name)}):
+            return f"{name}:{getattr(filters, name)}"
+    return None
 
 
 def _filtered(
     connection: Connection, resource: Resource, filters: Filters, limit: int, offset: int
 ) -> tuple[list[str], int]:
     where = [LISTING.c.list == resource.name]
-    for column, value in (
+    for filtered, value in (
         (LISTING.c.condition, filters.condition),
         (LISTING.c.cause, filters.cause),
         (LISTING.c.treatment, filters.treatment),
@@ -235,10 +264,9 @@ def _filtered(
         (LISTING.c.kind, filters.kind),
     ):
         if value is not None:
-            where.append(column == value)
+            where.append(filtered == value)
     if filters.q:
-        texts = select(TEXT.c.slug).where(func.instr(TEXT.c.folded, filters.q.casefold()) > 0)
-        where.append(LISTING.c.slug.in_(texts))
+        where.append(LISTING.c.slug.in_(_holding(filters.q.casefold())))
     kept = (
         select(LISTING.c.slug, func.min(LISTING.c.seq).label("first"))
         .where(*where)
@@ -250,6 +278,16 @@ def _filtered(
         select(kept.c.slug).order_by(kept.c.first).limit(limit).offset(offset)
     ).all()
     return list(slugs), total
+
+
+def _holding(needle: str) -> Any:
+    """The concepts whose text holds `needle`: found by the trigram index when the needle has
+    three characters or more (its trigrams), else by reading every text."""
+    if len(needle) >= TRIGRAM:
+        phrase = '"' + needle.replace('"', '""') + '"'
+        found = select(TEXT_INDEX.c.rowid).where(TEXT_INDEX.c.concept_text_index.match(phrase))
+        return select(TEXT.c.slug).where(TEXT.c.id.in_(found))
+    return select(TEXT.c.slug).where(func.instr(TEXT.c.folded, needle) > 0)
 
 
 def check(connection: Connection, shape: Shape, resource: Resource, filters: Filters) -> None:
@@ -318,7 +356,15 @@ def write(connection: Connection, graph: Graph) -> None:
     )
     _insert(connection, ORDER, _ranks(SOURCES, WHOLE, [source.slug for source in sources]))
     texts = load_texts(connection)
-    _insert(connection, TEXT, ({"slug": s, "folded": t} for s, t in texts.items()))
+    _insert(
+        connection,
+        TEXT,
+        ({"id": n, "slug": s, "folded": t} for n, (s, t) in enumerate(texts.items(), start=1)),
+    )
+    connection.exec_driver_sql(TEXT_INDEX_DDL)
+    connection.exec_driver_sql(
+        "INSERT INTO concept_text_index (concept_text_index) VALUES ('rebuild')"
+    )
     shape = {
         "revision": graph.revision,
         "conditions": conditions,
@@ -353,7 +399,15 @@ def _write_list(connection: Connection, graph: Graph, resource: Resource) -> Non
         claims = graph.claims_of_condition(condition, resource.name)
         ranked = list(dict.fromkeys(claim.object for claim in claims))
         _insert(connection, ORDER, _ranks(resource.name, condition, ranked))
+    in_order = graph.in_order.get(resource.name, [])
+    for term in graph.terms(CERTAINTY):
+        ranked = list(dict.fromkeys(c.object for c in in_order if c.certainty == term))
+        _insert(connection, ORDER, _ranks(resource.name, f"certainty:{term}", ranked))
     kinds = {slug: graph.concepts[slug].kind for slug in slugs}
+    if resource.kind_vocabulary is not None:
+        for term in graph.terms(resource.kind_vocabulary):
+            ranked = [slug for slug in slugs if kinds[slug] == term]
+            _insert(connection, ORDER, _ranks(resource.name, f"kind:{term}", ranked))
     _insert(
         connection,
         LISTING,
@@ -388,9 +442,9 @@ def _rows(list_name: str, condition: str, rendered: dict[str, Any]) -> Iterator[
         yield {"list": list_name, "slug": slug, "condition": condition, "body": to_json(model)}
 
 
-def _ranks(list_name: str, condition: str, slugs: list[str]) -> Iterator[dict[str, Any]]:
+def _ranks(list_name: str, view: str, slugs: list[str]) -> Iterator[dict[str, Any]]:
     for rank, slug in enumerate(slugs):
-        yield {"list": list_name, "condition": condition, "rank": rank, "slug": slug}
+        yield {"list": list_name, "view": view, "rank": rank, "slug": slug}
 
 
 def _batches(values: list[str]) -> Iterator[list[str]]:

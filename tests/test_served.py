@@ -1,0 +1,92 @@
+"""What a snapshot serves is what the knowledge says: every list, under every filter the data
+gives, holds the items the graph selects, in the graph's order, each rendered as the renderer
+renders it; on each backend's snapshot."""
+
+import json
+from collections.abc import Iterator
+from itertools import product
+
+import pytest
+from sqlalchemy import Connection, Engine, create_engine, pool
+
+from app import served
+from app.catalog import RESOURCES, Resource
+from app.graph import Filters, Graph, load_graph, load_texts
+from app.knowledge.lists import CAUSES, CERTAINTY, TREATMENTS
+from app.render import render_concepts
+
+
+@pytest.fixture(scope="module")
+def graph(database_url: str) -> Iterator[tuple[Graph, dict[str, str]]]:
+    """The knowledge's graph, read from the database itself, with the concepts' texts."""
+    engine = create_engine(database_url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        yield load_graph(connection), load_texts(connection)
+    engine.dispose()
+
+
+def filter_sets(graph: Graph, resource: Resource) -> Iterator[Filters]:
+    """Every filter the data gives this list, alone and in pairs with a condition."""
+    yield Filters()
+    alone: list[Filters] = []
+    alone += [Filters(certainty=term) for term in graph.terms(CERTAINTY)]
+    if resource.kind_vocabulary is not None:
+        alone += [Filters(kind=term) for term in graph.terms(resource.kind_vocabulary)]
+    if resource.name == "risk-factors":
+        alone += [Filters(cause=slug) for slug in graph.listed.get(CAUSES, {})]
+    if resource.name == "drugs":
+        alone += [Filters(treatment=slug) for slug in graph.listed.get(TREATMENTS, {})]
+    alone += [Filters(q=text) for text in ("kidney", "ca", "lump", "xyzzy")]
+    yield from alone
+    for condition, one in product(graph.conditions, alone):
+        yield Filters(**{**one.__dict__, "condition": condition})
+    yield from (Filters(condition=condition) for condition in graph.conditions)
+    yield Filters(certainty="stated", q="kidney")
+
+
+@pytest.mark.parametrize("resource", RESOURCES, ids=lambda resource: resource.name)
+def test_every_filtered_list_is_what_the_graph_selects(
+    served_snapshot: Engine, graph: tuple[Graph, dict[str, str]], resource: Resource
+) -> None:
+    knowledge, texts = graph
+    with served_snapshot.connect() as connection:
+        shape = served.read_shape(connection)
+        for filters in filter_sets(knowledge, resource):
+            expected = knowledge.select(resource, filters, texts)
+            bodies, total = served.page(connection, shape, resource, filters, 100, 0)
+            assert total == len(expected), filters
+            assert [json.loads(body)["slug"] for body in bodies] == expected[:100], filters
+            # And a page further on, by its ranks.
+            later, _total = served.page(connection, shape, resource, filters, 2, 1)
+            assert [json.loads(body)["slug"] for body in later] == expected[1:3], filters
+
+
+@pytest.mark.parametrize("resource", RESOURCES, ids=lambda resource: resource.name)
+def test_every_item_is_rendered_as_the_renderer_renders_it(
+    served_snapshot: Engine,
+    graph: tuple[Graph, dict[str, str]],
+    database_url: str,
+    resource: Resource,
+) -> None:
+    knowledge, _texts = graph
+    slugs = list(knowledge.listed.get(resource.name, {}))
+    engine = create_engine(database_url, poolclass=pool.NullPool)
+    with engine.connect() as database, served_snapshot.connect() as connection:
+        expected = rendered(database, knowledge, resource, slugs, None)
+        assert served.items(connection, resource.name, slugs) == expected
+        for condition in knowledge.conditions:
+            named = [s for s in slugs if knowledge.claims_of(resource.name, s, condition)]
+            narrowed = rendered(database, knowledge, resource, named, condition)
+            assert served.items(connection, resource.name, named, condition) == narrowed
+    engine.dispose()
+
+
+def rendered(
+    connection: Connection,
+    graph: Graph,
+    resource: Resource,
+    slugs: list[str],
+    condition: str | None,
+) -> list[bytes]:
+    items = render_concepts(connection, graph, resource, slugs, condition)
+    return [served.to_json(items[slug]) for slug in slugs]
