@@ -1,4 +1,6 @@
-# The API in a container: the knowledge base is built at image build, served read-only.
+# The API in a container: the knowledge base is built at image build, served read-only. The
+# workers keep its snapshot (and exports) under /tmp, built at the first start; mount a volume
+# there (SNAPSHOT_DIR) to keep them across starts, as a large library wants.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -9,7 +11,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HOST=0.0.0.0 \
     PORT=8000 \
     WEB_CONCURRENCY=2 \
-    PROMETHEUS_MULTIPROC_DIR=/tmp/metrics
+    PROMETHEUS_MULTIPROC_DIR=/tmp/metrics \
+    SNAPSHOT_DIR=/tmp/snapshots
 
 WORKDIR /app
 

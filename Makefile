@@ -34,7 +34,10 @@ $(VENV)/.dev: $(DEV_LOCK) $(VENV)/.runtime
 migrate: $(VENV)/.runtime
 	$(BIN)/alembic upgrade head
 
+# The knowledge snapshot of the migrated revision is built before serving, so that every worker
+# starts by opening it (a worker builds it itself when it is missing).
 run: migrate
+	$(BIN)/python -m app.snapshot
 	mkdir -p $(METRICS_DIR) && rm -f $(METRICS_DIR)/*.db
 	PROMETHEUS_MULTIPROC_DIR=$(abspath $(METRICS_DIR)) $(BIN)/uvicorn app.main:app \
 		--host $(HOST) --port $(PORT) --workers $(WEB_CONCURRENCY) $(SERVE_FLAGS)

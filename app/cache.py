@@ -22,10 +22,11 @@ import hashlib
 import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from sys import getsizeof as sizeof
 from urllib.parse import unquote_to_bytes, urlsplit
 
+import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.headers import oversized
@@ -44,6 +45,8 @@ GZIP_MIN_BYTES = 1024
 VARY = ("Accept", "Accept-Encoding")
 # Answers about the service itself must be fresh every time; the bulk download is streamed as
 # it is read, never held whole in memory.
+# Answers larger than this are made ready to keep in a worker thread.
+LARGE = 16 * 1024
 UNCACHED_PATHS = frozenset({"/health", "/ready", "/metrics", "/export"})
 # What a kept answer may vary on: the headers in the key (the only ones the routes see when
 # computing an answer to keep), and the coding each entry holds both of.
@@ -255,8 +258,16 @@ class ResponseCache:
         await self.app(scope, receive, capture)
         if start is None or passing:
             return None
-        entry = self.represent(
-            start["status"], start.get("headers", []), b"".join(body), revision, compress=compress
+        whole = b"".join(body)
+        represent = partial(
+            self.represent, start["status"], start.get("headers", []), whole, revision
+        )
+        # Gzipping and hashing a large answer takes milliseconds: not on the event loop, where
+        # every cached answer would wait for it.
+        entry = (
+            await anyio.to_thread.run_sync(lambda: represent(compress=compress))
+            if len(whole) > LARGE
+            else represent(compress=compress)
         )
         entry = replace(entry, route=getattr(scope.get("route"), "path", None))
         # A snapshot swapped in while the routes answered: the answer may be of either.

@@ -2,14 +2,19 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DIR = ROOT / "seed"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+# Addresses a server listens on that no client can reach it at: every interface.
+ANY_ADDRESS = {"": DEFAULT_HOST, "0.0.0.0": DEFAULT_HOST, "::": "::1", "[::]": "::1"}
 
 
 class Settings(BaseSettings):
@@ -22,7 +27,7 @@ class Settings(BaseSettings):
     # Memory for cached answers (per worker); 0 stores none.
     cache_max_bytes: int = 64 * 2**20
     # How often the database is asked for its knowledge revision, to notice a migration.
-    revision_check_interval: float = Field(1.0, gt=0)
+    revision_check_interval: float = Field(0.5, gt=0)
     # Where each revision's snapshot is kept (app/snapshot.py), shared by the workers; by
     # default beside a SQLite database's file, else data/snapshots.
     snapshot_dir: Path | None = None
@@ -31,9 +36,15 @@ class Settings(BaseSettings):
     database_statement_timeout: float = 30.0
     # Seconds /ready waits for the database before it says it is not ready.
     readiness_timeout: float = 1.0
+    # Where the server listens, as `make run` and the image give it to uvicorn (HOST, PORT):
+    # read here only to say where clients reach it when PUBLIC_URL does not.
+    host: str = DEFAULT_HOST
+    port: int = Field(DEFAULT_PORT, ge=1, le=65535)
     # Where clients reach this deployment (behind a proxy, the proxy's address): links in the
-    # answers are built from it, never from the request, so no client can change them.
-    public_url: str = "http://127.0.0.1:8000"
+    # answers are built from it, never from the request, so no client can change them. Without
+    # PUBLIC_URL, the address the server listens on (HOST and PORT; on every interface, this
+    # machine's loopback).
+    public_url: str = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
     # Whom the API's users may write to, as the OpenAPI document's contact: an object with a
     # `name`, and a `url` or an `email` (CONTACT='{"name": "...", "email": "..."}').
     contact: dict[str, str] = {"name": "The operators of this deployment"}
@@ -56,6 +67,17 @@ class Settings(BaseSettings):
             return path.with_name(f"{path.name}.snapshots")
         return ROOT / "data" / "snapshots"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _public_url_from_host_and_port(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("public_url") is None:
+            host = data.get("host", DEFAULT_HOST)
+            port = data.get("port", DEFAULT_PORT)
+            # A port that is no number is refused by its own field.
+            if isinstance(host, str) and str(port).strip().isdigit():
+                data = {**data, "public_url": listening_url(host, port)}
+        return data
+
     @field_validator("public_url")
     @classmethod
     def _absolute_http_url(cls, value: str) -> str:
@@ -65,6 +87,16 @@ class Settings(BaseSettings):
                 "such as https://api.example.org"
             )
         return value.rstrip("/")
+
+
+def listening_url(host: str, port: int | str) -> str:
+    """The URL of a server listening on `host` and `port`, as a client on this machine reaches
+    it: one listening on every interface (0.0.0.0, ::) is reached on the loopback."""
+    host = host.strip()
+    host = ANY_ADDRESS.get(host, host)
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    return f"http://{host}:{str(port).strip()}"
 
 
 def _is_absolute_http_url(value: str) -> bool:

@@ -10,7 +10,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.headers import MAX_HEADER_BYTES, MAX_TARGET_BYTES, oversized
@@ -104,11 +107,11 @@ class RequestTooLarge(ApiError):
 
     def __init__(self, status: int) -> None:
         part, bound = (
-            ("request target", MAX_TARGET_BYTES)
+            ("request target takes", MAX_TARGET_BYTES)
             if status == 414
-            else ("request headers", MAX_HEADER_BYTES)
+            else ("request headers take", MAX_HEADER_BYTES)
         )
-        detail = f"The {part} take more than {bound} bytes; this API needs far less."
+        detail = f"The {part} more than {bound} bytes; this API needs far less."
         super().__init__(status, HTTPStatus(status).phrase, detail)
 
 
@@ -127,12 +130,24 @@ async def _http_error(_request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = {
         404: "No resource at this path; the API's paths are listed at /docs.",
-        405: "This API only reads: use GET.",
+        405: "This API only reads: use GET or HEAD.",
     }.get(exc.status_code, str(exc.detail))
     problem = Problem(
         title=HTTPStatus(exc.status_code).phrase, status=exc.status_code, detail=detail
     )
-    return problem_response(problem, headers=getattr(exc, "headers", None))
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405 and headers:
+        headers = {**headers, "Allow": _allowed(headers.get("Allow", ""))}
+    return problem_response(problem, headers=headers)
+
+
+def _allowed(allow: str) -> str:
+    """The methods a route takes, with HEAD wherever GET is: every GET answers HEAD too
+    (app/cache.py, HeadAsGet), though the route names GET alone."""
+    methods = [method.strip() for method in allow.split(",") if method.strip()]
+    if "GET" in methods and "HEAD" not in methods:
+        methods.insert(methods.index("GET") + 1, "HEAD")
+    return ", ".join(methods)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> ProblemResponse:
@@ -207,6 +222,30 @@ class ErrorBoundary:
                 raise  # too late to answer anything else; the server closes the connection
             logger.exception("Unexpected error answering %s", scope["path"])
             await _unexpected_problem()(scope, receive, send)
+
+
+class ProblemCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS, whose refusal of a preflight is a problem, as every error is (not
+    Starlette's plain text), saying what the preflight asked for that is not allowed."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code != 400:
+            return response
+        # Starlette says "Disallowed CORS origin, method, headers" (those that failed).
+        failures = bytes(response.body).decode().removeprefix("Disallowed CORS ")
+        allowed = ", ".join(sorted(self.allow_headers))
+        detail = (
+            f"This preflight asks for what CORS does not allow here ({failures}): the methods "
+            f"allowed are {', '.join(self.allow_methods)}; the request headers, {allowed}."
+        )
+        headers = {
+            name: value
+            for name, value in response.headers.items()
+            if name not in ("content-type", "content-length")
+        }
+        problem = Problem(title="Bad Request", status=400, detail=detail)
+        return problem_response(problem, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -28,7 +28,6 @@ from contextlib import asynccontextmanager
 from functools import partial
 
 from fastapi import Depends, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
@@ -37,7 +36,12 @@ from app.cache import HeadAsGet, ResponseCache
 from app.config import Settings, get_settings
 from app.db import Timeouts, create_database_engine
 from app.docs import install_docs
-from app.errors import PROBLEM_RESPONSES, ErrorBoundary, install_error_handlers
+from app.errors import (
+    PROBLEM_RESPONSES,
+    ErrorBoundary,
+    ProblemCORSMiddleware,
+    install_error_handlers,
+)
 from app.headers import SecurityHeaders
 from app.observability import Observability, RouteRecorder, count_database_errors, install_metrics
 from app.openapi import DESCRIPTION, TAGS, install_openapi
@@ -65,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store = KnowledgeStore(
             app.state.engine,
             directory,
-            partial(build_apart, settings.database_url, directory, timeouts),
+            partial(build_apart, settings),
             check_interval=settings.revision_check_interval,
         )
         report_readiness(app.state.engine, app.state.expected_revisions, settings.database_url)
@@ -93,14 +97,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The app's own middleware, outermost first (step 4 of the module docstring).
         middleware=[
             Middleware(SecurityHeaders),
+            # A refused preflight is a problem, as every error is.
             Middleware(
-                CORSMiddleware,
+                ProblemCORSMiddleware,
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "HEAD"],
                 # A web page revalidates with If-None-Match, and reads the validator, the
-                # paging links, how long to wait after a 503 and an export's file name.
+                # paging links, how long to wait after a 503, an export's file name and the
+                # request's id (to quote it when reporting a problem).
                 allow_headers=["If-None-Match"],
-                expose_headers=["ETag", "Link", "Retry-After", "Content-Disposition"],
+                expose_headers=[
+                    "ETag",
+                    "Link",
+                    "Retry-After",
+                    "Content-Disposition",
+                    "X-Request-ID",
+                ],
             ),
             Middleware(RouteRecorder),
             Middleware(ErrorBoundary),

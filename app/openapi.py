@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from itertools import islice
 from typing import Any
+from urllib.parse import urlencode
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
@@ -24,10 +25,12 @@ from app.config import Settings
 from app.db import reading
 from app.jsonld import condition_document
 from app.knowledge.lists import CERTAINTY
+from app.lookup import code_system, lookup
+from app.lookup.infobutton import CODE, SYSTEM, XML, answer, atom_xml
 from app.negotiation import JSON, JSON_LD
 from app.routes.export import NDJSON, listed, sections
 from app.routes.index import index
-from app.schemas import Health, Readiness, Source
+from app.schemas import Health, Readiness, SearchHit, Source
 from app.search import search
 from app.search_index import KINDS
 from app.served import Shape
@@ -73,6 +76,11 @@ TAGS: list[dict[str, str]] = [
         "description": "The texts every quote is copied from, with their SHA-256 fingerprints.",
     },
     {"name": "search", "description": "Search across every kind of item."},
+    {
+        "name": "lookup",
+        "description": "Knowledge by the clinical codes a client holds (ICD-10-CM, MeSH, ATC, "
+        "RxNorm, LOINC), also under the HL7 Infobutton URL convention.",
+    },
     {
         "name": "meta",
         "description": "API version, knowledge revision, sources, counts and vocabularies.",
@@ -132,6 +140,7 @@ def response_examples(
         yield "/sources/{slug}", JSON, source
         text = served.item(connection, served.SOURCE_TEXTS, source["slug"]) or b""
         yield "/sources/{slug}/text", "text/plain", text.decode()
+    yield from _lookup_examples(connection, shape, public_url)
     yield "/meta", JSON, json.loads(served.document(connection, "meta"))
     yield "/vocabulary", JSON, json.loads(served.document(connection, "vocabulary"))
     yield "/health", JSON, Health(status="ok").model_dump(mode="json")
@@ -139,6 +148,33 @@ def response_examples(
     export, ndjson = _export_head(connection, shape.revision)
     yield "/export", JSON, export
     yield "/export", NDJSON, ndjson
+
+
+def _lookup_examples(
+    connection: Connection, shape: Shape, public_url: str
+) -> Iterator[tuple[str, str, Any]]:
+    """/lookup and /infobutton as answered for the first code the knowledge holds, of a system
+    whose codes need no code system loaded (ICD-10-CM's takes seconds and megabytes)."""
+    coded = served.first_code(connection, other_than=served.ICD_10_CM)
+    if coded is None:
+        return
+    system = code_system(coded.system, "system")
+    found = lookup(connection, system, coded.shown, "code")
+    yield "/lookup", JSON, found.page(1, 0).model_dump(mode="json", by_alias=True)
+    base = public_url.rstrip("/")
+    pairs = [(CODE, coded.shown), (SYSTEM, system.oid)]
+    asked = answer(
+        connection,
+        shape,
+        base=base,
+        request_id=f"{base}/infobutton?{urlencode(pairs)}",
+        system=system,
+        code=coded.shown,
+        display_name=None,
+        recipient="PAT",
+    )
+    yield "/infobutton", JSON, asked.model_dump(mode="json", by_alias=True)
+    yield "/infobutton", XML, atom_xml(asked).decode()
 
 
 def add_examples(
@@ -159,9 +195,46 @@ def add_vocabularies(schema: dict[str, Any], shape: Shape) -> None:
             values[(resource.path, "kind")] = shape.terms.get(resource.kind_vocabulary, [])
     values[("/search", "kind")] = list(KINDS)
     for (path, name), terms in values.items():
-        for parameter in schema["paths"].get(path, {}).get("get", {}).get("parameters", []):
-            if parameter["name"] == name and terms:
-                parameter["schema"] = {"type": "string", "enum": terms}
+        for operation in schema["paths"].get(path, {}).values():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] == name and terms:
+                    parameter["schema"] = {"type": "string", "enum": terms}
+    add_response_vocabularies(schema, shape)
+
+
+def add_response_vocabularies(schema: dict[str, Any], shape: Shape) -> None:
+    """List, on each vocabulary field of the answers, the terms the knowledge holds: every
+    `certainty` (statements, section entries, mentions), a search hit's `kind` and the `kind`
+    of a test or a treatment, so that a client knows every value it may be sent."""
+    components = schema.get("components", {}).get("schemas", {})
+    fields: dict[tuple[str, str], list[str]] = {
+        (name, "certainty"): shape.terms.get(CERTAINTY, [])
+        for name, component in components.items()
+        if "certainty" in component.get("properties", {})
+    }
+    fields[(SearchHit.__name__, "kind")] = list(KINDS)
+    for resource in RESOURCES:
+        if resource.kind_vocabulary is not None:
+            terms = shape.terms.get(resource.kind_vocabulary, [])
+            fields[(resource.schema.__name__, "kind")] = terms
+    for (name, field), terms in fields.items():
+        properties = components.get(name, {}).get("properties", {})
+        if field in properties and terms:
+            properties[field] = _with_enum(properties[field], terms)
+
+
+def _with_enum(field: dict[str, Any], terms: list[str]) -> dict[str, Any]:
+    """A string field (or its string branch, when it may be null) limited to `terms`."""
+    if field.get("type") == "string":
+        return {**field, "enum": terms}
+    branches = field.get("anyOf", [])
+    return {
+        **field,
+        "anyOf": [
+            {**branch, "enum": terms} if branch.get("type") == "string" else branch
+            for branch in branches
+        ],
+    }
 
 
 def describe_sources(schema: dict[str, Any], connection: Connection) -> None:
@@ -239,6 +312,32 @@ def declare_caching(document: dict[str, Any]) -> None:
                 }
 
 
+HEAD_PREFIX = "head_"
+
+
+def declare_head(document: dict[str, Any]) -> None:
+    """Declare beside every GET the HEAD it also answers: the same parameters, statuses and
+    headers, no body. (The operations' parameters must be complete: the HEAD copies them.)"""
+    for path, item in document["paths"].items():
+        get = item.get("get")
+        if get is None or "head" in item:
+            continue
+        head = copy.deepcopy({key: value for key, value in get.items() if key != "responses"})
+        head["operationId"] = HEAD_PREFIX + get["operationId"]
+        head["summary"] = f"{get['summary']} (headers only)"
+        head["description"] = (
+            f"What `GET {path}` answers, status and headers (`ETag`, `Link`, ...), without its "
+            "body: to learn whether an item exists, or has changed, without downloading it."
+        )
+        head["responses"] = {
+            status: response
+            if "$ref" in response
+            else {key: copy.deepcopy(value) for key, value in response.items() if key != "content"}
+            for status, response in get["responses"].items()
+        }
+        item["head"] = head
+
+
 def install_openapi(app: FastAPI, settings: Settings) -> None:
     """Serve /openapi.json, built in a worker thread once per knowledge revision."""
     build = app.openapi  # FastAPI's document, with what install_error_handlers adds
@@ -256,7 +355,9 @@ def install_openapi(app: FastAPI, settings: Settings) -> None:
     def openapi() -> dict[str, Any]:
         store: KnowledgeStore | None = getattr(app.state, "store", None)
         if store is None:
-            return contract()  # not serving: the document as the code alone makes it
+            document = contract()  # not serving: the document as the code alone makes it
+            declare_head(document)
+            return document
         snapshot = store.snapshot()  # 503 while no knowledge is served: no examples yet
         if snapshot.revision not in documents:
             with reading(snapshot.engine) as connection:
@@ -265,6 +366,7 @@ def install_openapi(app: FastAPI, settings: Settings) -> None:
                 add_examples(app, document, connection, snapshot.shape, settings.public_url)
                 add_vocabularies(document, snapshot.shape)
                 describe_sources(document, connection)
+                declare_head(document)
             documents.clear()
             documents[snapshot.revision] = document
         return documents[snapshot.revision]

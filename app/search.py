@@ -6,7 +6,9 @@ descriptions, kinds, details and quotes. A query is read the same way, word by w
 - each word stands for its stem and, as a word prefix, the stems of the vocabulary's words it
   begins (so "hyperparathyroid" still finds hyperparathyroidism);
 - a word the vocabulary does not know is corrected to the nearest word it does (a misspelling,
-  or another form of a word: "smokers" for smoking), and the answer says `did_you_mean`;
+  or another form of a word: "smokers" for smoking), and the answer says `did_you_mean`; a word
+  whose nearest known word differs from it as another word does, rather than as a typo
+  ("stones", near "bones"), is left as it is: it finds nothing, and the other words answer;
 - a document holding any of the words is found, and ranked by the sum, over the words it holds,
   of the word's weight (rarer words weigh more: an inverse document frequency, from the
   vocabulary) times the weight of the best class it holds the word in; an exact stem counts
@@ -96,9 +98,12 @@ STOP_WORDS = frozenset([
     "won", "shouldn", "wouldn", "couldn", "haven", "hasn",
 ])  # fmt: skip
 # Typo correction: trigram candidates at least this similar, then the fewest edits, at most one
-# for words of up to four letters and two beyond.
+# for words of up to five letters and two beyond (two edits make most short words another
+# word: "lungs" and "lump", "fever" and "every"). A candidate whose first letter stands in for
+# the word's is another word, not a typo ("stones" and "bones", "house" and "cause"): typing
+# rarely changes a word's first letter, though it drops, adds or swaps it ("xray", "lcacinosis").
 SIMILARITY = 0.2
-SHORT_WORD = 4
+SHORT_WORD = 5
 # Words shorter than this are never corrected: "ra", "tb" are more likely abbreviations.
 MIN_CORRECTED = 3
 # A snippet shows at most this many characters of the text that matched, around the first match.
@@ -135,6 +140,12 @@ def edits(a: str, b: str) -> int:
             current.append(cost)
         previous2, previous = previous, current
     return previous[-1]
+
+
+def same_start(word: str, candidate: str) -> bool:
+    """Whether `candidate` begins as `word` does, as a typo leaves it: the same first letter,
+    or one dropped, added or swapped with the next ("xray" for x-ray, "lcacinosis")."""
+    return word[:1] == candidate[:1] or word[1:2] == candidate[:1] or word[:1] == candidate[1:2]
 
 
 @dataclass
@@ -187,7 +198,7 @@ class Vocabulary:
                 continue
             # Another form of a word is one edit away from its stem: smokers, smoking.
             distance = min(edits(word, candidate), edits(word_stem, self.stems[candidate]))
-            if distance > allowed:
+            if distance > allowed or not same_start(word, candidate):
                 continue
             rank = (distance, -self.documents.get(self.stems[candidate], 0), candidate)
             if best is None or rank < best:

@@ -14,6 +14,9 @@ nothing else, through a connection to the snapshot file:
   trigram index that finds a text in them without reading them all.
 - `served_document`: the few answers about the whole (meta, vocabulary) and the shape requests
   check their parameters against.
+- `code_lookup`: every curated code of every served item, by system and normalised code, with
+  the item's kind, name and description and the code's relation to it: what /lookup and
+  /infobutton read (app/lookup.py).
 
 So a worker opens a snapshot in milliseconds whatever the library's size, holds none of it in
 memory but the shape, and answers every list, page and detail with a few indexed reads.
@@ -46,7 +49,10 @@ from sqlalchemy import table as sql_table
 from app.catalog import BY_NAME, RESOURCES, Resource
 from app.errors import InvalidParameter, NotFound, UnknownReference
 from app.graph import Filters, Graph, load_texts
+from app.knowledge.codes import CODE_SYSTEMS
 from app.knowledge.lists import CAUSES, CERTAINTY, DRUGS, TREATMENTS
+from app.models import Concept, ConceptCode, Condition
+from app.models import table as model_table
 from app.overview import describe, vocabulary
 from app.render import render_concepts, render_conditions, render_sources, source_text
 
@@ -116,6 +122,26 @@ DOCUMENT = Table(
     Column("name", String, primary_key=True),
     Column("body", LargeBinary, nullable=False),
 )
+# Every curated code of every item with a URL, found by (system, normalised code): what a
+# clinical system's code leads to (app/lookup.py). One row per item and code.
+LOOKUP = Table(
+    "code_lookup",
+    SERVED,
+    Column("system", String, nullable=False),  # FHIR URI
+    Column("code", String, nullable=False),  # normalised: lookup_key()
+    Column("shown", String, nullable=False),  # the code as curated ("N18.9")
+    Column("kind", String, nullable=False),  # "condition", or the first list it is served in
+    Column("slug", String, nullable=False),
+    Column("name", String, nullable=False),
+    Column("description", String, nullable=False),
+    Column("relation", String, nullable=False),  # the code's relation to the item, as curated
+    Column("display", String, nullable=False),
+    # Document order: conditions, then each list's items in order, each item's codes in order.
+    Column("rank", Integer, nullable=False),
+    Index("ix_code_lookup_system_code", "system", "code"),
+)
+CONDITION_KIND = "condition"
+ICD_10_CM = CODE_SYSTEMS["ICD-10-CM"]
 
 
 def to_json(model: BaseModel) -> bytes:
@@ -167,14 +193,31 @@ def document(connection: Connection, name: str) -> bytes:
 # Reading, per request.
 
 
+# The reads every request makes, in SQL as SQLite runs it, on the driver's own connection: its
+# statement cache keeps them prepared, and none costs a compilation or a result's processing.
+ITEM_SQL = (
+    "SELECT condition, body FROM served_item WHERE list = ? AND slug = ? AND condition IN ('', ?)"
+)
+ITEMS_SQL = (
+    "SELECT slug, condition, body FROM served_item WHERE list = ? AND condition IN ('', ?) "
+    "AND slug IN (SELECT value FROM json_each(?))"
+)
+LAST_SQL = "SELECT max(rank) FROM item_order WHERE list = ? AND view = ?"
+RANGE_SQL = (
+    "SELECT slug FROM item_order WHERE list = ? AND view = ? AND rank >= ? AND rank < ? "
+    "ORDER BY rank"
+)
+
+
+def _fetched(connection: Connection, sql: str, *parameters: Any) -> list[Any]:
+    driver: Any = connection.connection.driver_connection
+    rows: list[Any] = driver.execute(sql, parameters).fetchall()
+    return rows
+
+
 def item(connection: Connection, list_name: str, slug: str, condition: str = WHOLE) -> bytes | None:
     """One served answer: an item as a list serves it (narrowed to a condition if it differs)."""
-    rows = connection.execute(
-        select(ITEM.c.condition, ITEM.c.body).where(
-            ITEM.c.list == list_name, ITEM.c.slug == slug, ITEM.c.condition.in_({WHOLE, condition})
-        )
-    ).all()
-    found = dict(rows)
+    found = dict(_fetched(connection, ITEM_SQL, list_name, slug, condition))
     return found.get(condition, found.get(WHOLE))
 
 
@@ -185,13 +228,8 @@ def items(
     if not slugs:
         return []
     found: dict[str, bytes] = {}
-    for slug, kept, body in connection.execute(
-        select(ITEM.c.slug, ITEM.c.condition, ITEM.c.body).where(
-            ITEM.c.list == list_name,
-            ITEM.c.slug.in_(slugs),
-            ITEM.c.condition.in_({WHOLE, condition}),
-        )
-    ):
+    named = json.dumps(slugs)
+    for slug, kept, body in _fetched(connection, ITEMS_SQL, list_name, condition, named):
         if kept == condition or slug not in found:
             found[slug] = body
     return [found[slug] for slug in slugs]
@@ -202,15 +240,10 @@ def ordered(
 ) -> tuple[list[str], int]:
     """A range of a list's items in order, whole or in a view, and how many there are:
     indexed, at any depth."""
-    where = (ORDER.c.list == list_name, ORDER.c.view == view)
-    last = connection.scalar(select(func.max(ORDER.c.rank)).where(*where))
+    ((last,),) = _fetched(connection, LAST_SQL, list_name, view)
     total = 0 if last is None else last + 1
-    slugs = connection.scalars(
-        select(ORDER.c.slug)
-        .where(*where, ORDER.c.rank >= offset, ORDER.c.rank < offset + limit)
-        .order_by(ORDER.c.rank)
-    ).all()
-    return list(slugs), total
+    rows = _fetched(connection, RANGE_SQL, list_name, view, offset, offset + limit)
+    return [slug for (slug,) in rows], total
 
 
 def whole_page(
@@ -322,6 +355,48 @@ def require(connection: Connection, list_name: str, slug: str, message: str) -> 
     return found
 
 
+def lookup_key(system: str, code: str) -> str:
+    """A code as the lookup table holds it: trimmed, upper case, and for ICD-10-CM without its
+    dot, so that `L94.2`, `l942` and `L942` are one code."""
+    key = code.strip().upper()
+    return key.replace(".", "") if system == ICD_10_CM else key
+
+
+def coded(connection: Connection, system: str, key: str) -> list[Any]:
+    """The lookup rows of one code (`lookup_key` form), in document order."""
+    return list(
+        connection.execute(
+            select(LOOKUP)
+            .where(LOOKUP.c.system == system, LOOKUP.c.code == key)
+            .order_by(LOOKUP.c.rank)
+        )
+    )
+
+
+def first_code(connection: Connection, other_than: str) -> Any:
+    """The first code the knowledge holds (its row: system, shown, ...) of a system other than
+    `other_than`, or None."""
+    return connection.execute(
+        select(LOOKUP).where(LOOKUP.c.system != other_than).order_by(LOOKUP.c.rank).limit(1)
+    ).first()
+
+
+def coded_under(connection: Connection, system: str, prefix: str) -> list[Any]:
+    """The lookup rows of every code that begins with `prefix` (`lookup_key` form), in document
+    order: an ICD-10-CM category's codes, by a range of the index."""
+    return list(
+        connection.execute(
+            select(LOOKUP)
+            .where(
+                LOOKUP.c.system == system,
+                LOOKUP.c.code >= prefix,
+                LOOKUP.c.code < prefix + "\U0010ffff",
+            )
+            .order_by(LOOKUP.c.rank)
+        )
+    )
+
+
 # Writing, once per snapshot.
 
 
@@ -376,6 +451,53 @@ def write(connection: Connection, graph: Graph) -> None:
         "shape": json.dumps(shape).encode(),
     }
     _insert(connection, DOCUMENT, ({"name": n, "body": b} for n, b in documents.items()))
+    _insert(connection, LOOKUP, _lookup_rows(connection, graph))
+
+
+def _lookup_rows(connection: Connection, graph: Graph) -> Iterator[dict[str, Any]]:
+    """The code table's rows: each item with a URL (a condition, or a concept some list serves,
+    under the first list that serves it, as /search names it), with each of its codes."""
+    order: dict[str, tuple[int, str]] = {}
+    for slug in graph.conditions:
+        order.setdefault(slug, (len(order), CONDITION_KIND))
+    for resource in RESOURCES:
+        for slug in graph.listed.get(resource.name, {}):
+            order.setdefault(slug, (len(order), resource.name))
+    codes, concept, condition = (
+        model_table(ConceptCode),
+        model_table(Concept),
+        model_table(Condition),
+    )
+    defined = dict(connection.execute(select(condition.c.slug, condition.c.description)).all())
+    rows = connection.execute(
+        select(
+            codes.c.concept_slug,
+            codes.c.system,
+            codes.c.code,
+            codes.c.display,
+            codes.c.relation,
+            concept.c.name,
+            concept.c.description,
+        )
+        .join(concept, concept.c.slug == codes.c.concept_slug)
+        .order_by(codes.c.concept_slug, codes.c.position)
+    ).all()
+    found = [row for row in rows if row.concept_slug in order]
+    found.sort(key=lambda row: order[row.concept_slug][0])  # stable: codes keep their order
+    for rank, row in enumerate(found):
+        slug = row.concept_slug
+        yield {
+            "system": row.system,
+            "code": lookup_key(row.system, row.code),
+            "shown": row.code,
+            "kind": order[slug][1],
+            "slug": slug,
+            "name": row.name,
+            "description": defined.get(slug) or row.description or "",
+            "relation": row.relation,
+            "display": row.display,
+            "rank": rank,
+        }
 
 
 def _write_list(connection: Connection, graph: Graph, resource: Resource) -> None:

@@ -18,14 +18,12 @@ from and the snapshot format, so a snapshot is never taken for another's.
 import asyncio
 import fcntl
 import hashlib
-import json
 import logging
 import os
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -47,7 +45,7 @@ from sqlalchemy import (
 )
 
 from app import served
-from app.config import ROOT
+from app.config import ROOT, Settings
 from app.db import Timeouts, create_database_engine, knowledge_revision
 from app.graph import load_graph
 from app.models import METADATA
@@ -57,7 +55,7 @@ logger = logging.getLogger(__name__)
 
 # Bumped whenever what a snapshot holds changes shape (tables, search index, stems): a snapshot
 # of another format is never opened, but built anew.
-FORMAT = 4
+FORMAT = 5
 SUFFIX = ".snapshot.sqlite"
 # Snapshots kept in the directory beside the newest: a worker that has not swapped yet still
 # reads its own (an open file outlives its removal, but a new connection to it would not).
@@ -131,21 +129,26 @@ def built(engine: Engine, directory: Path) -> Path | None:
 
 def build(engine: Engine, directory: Path) -> Path:
     """The snapshot of the database's current revision: the one already in `directory`, or one
-    read now in one consistent transaction and written there."""
+    read now in one consistent transaction and written there. One build at a time per directory:
+    the workers that ask meanwhile wait, then find it built."""
     directory.mkdir(parents=True, exist_ok=True)
-    with consistent_read(engine) as source:
-        revision = knowledge_revision(source)
-        path = directory / snapshot_name(database_identity(source), revision)
-        if path.exists():
-            return path
-        with locked(directory / f"{path.name}.lock"):
+    with locked(directory / "build.lock"):
+        with consistent_read(engine) as source:
+            revision = knowledge_revision(source)
+            path = directory / snapshot_name(database_identity(source), revision)
             if path.exists():
-                return path  # another worker built it while this one waited
+                return path
             started = time.monotonic()
             partial = path.with_name(f"{path.name}.partial")
-            partial.unlink(missing_ok=True)
-            rows = _write(source, partial)
-            os.replace(partial, path)
+            knowledge = path.with_name(f"{path.name}.knowledge")
+            rows = _copy_knowledge(source, knowledge)
+        # The database is free again (a SQLite writer waits for no reader): the rest reads the
+        # copy.
+        try:
+            _derive(knowledge, partial)
+        finally:
+            knowledge.unlink(missing_ok=True)
+        os.replace(partial, path)
     logger.info(
         "Built the snapshot of revision %s: %d rows in %.1f s, %.1f MB",
         revision,
@@ -157,32 +160,48 @@ def build(engine: Engine, directory: Path) -> Path:
     return path
 
 
-def _write(source: Connection, path: Path) -> int:
-    """Write the snapshot at `path`: the served tables and the search index, made from a copy
-    of the knowledge tables kept beside it while it is written (and removed then)."""
-    knowledge = path.with_name(f"{path.name}.knowledge")
-    knowledge.unlink(missing_ok=True)
-    target = create_engine(f"sqlite:///{path}")
+def _writer(path: Path) -> Engine:
+    """An engine writing a new file no one reads until it is whole, and rebuilt if lost: no
+    journal, no syncs."""
+    path.unlink(missing_ok=True)
+    engine = create_engine(f"sqlite:///{path}")
 
-    @event.listens_for(target, "connect")
+    @event.listens_for(engine, "connect")
     def _fast(dbapi_connection: Any, _record: Any) -> None:
-        # Files no one reads until they are whole, and rebuilt if lost: no journal, no syncs.
-        dbapi_connection.execute(f"ATTACH DATABASE '{knowledge}' AS knowledge")
-        for schema in ("main", "knowledge"):
-            dbapi_connection.execute(f"PRAGMA {schema}.journal_mode = OFF")
-            dbapi_connection.execute(f"PRAGMA {schema}.synchronous = OFF")
+        dbapi_connection.execute("PRAGMA journal_mode = OFF")
+        dbapi_connection.execute("PRAGMA synchronous = OFF")
 
+    return engine
+
+
+def _copy_knowledge(source: Connection, path: Path) -> int:
+    """Copy the knowledge tables, as they are in the source's transaction, into a new file."""
+    target = _writer(path)
     copied = 0
     try:
-        # The copied tables go to the attached file; what reads them names no schema, and
-        # SQLite finds them there, as the snapshot holds no table of those names.
-        with target.connect() as connection:
-            copy = connection.execution_options(schema_translate_map={None: "knowledge"})
+        with target.begin() as connection:
             for metadata in (METADATA, _VERSIONS):
-                metadata.create_all(copy)
+                metadata.create_all(connection)
             for table in [*METADATA.sorted_tables, ALEMBIC_VERSION]:
-                copied += _copy(source, copy, table)
-            copy.commit()
+                copied += _copy(source, connection, table)
+    finally:
+        target.dispose()
+    return copied
+
+
+def _derive(knowledge: Path, path: Path) -> None:
+    """Write the snapshot at `path`: the search index and the served tables, from the copy of
+    the knowledge at `knowledge`, attached: what reads the copy names no schema, and SQLite
+    finds its tables there, as the snapshot holds none of those names."""
+    target = _writer(path)
+    event.listen(
+        target,
+        "connect",
+        lambda dbapi_connection, _record: dbapi_connection.execute(
+            "ATTACH DATABASE ? AS knowledge", (str(knowledge),)
+        ),
+    )
+    try:
         with target.begin() as connection:
             SEARCH_METADATA.create_all(connection)
             for statement in SEARCH_INDEX:
@@ -192,8 +211,6 @@ def _write(source: Connection, path: Path) -> int:
             served.write(connection, load_graph(connection))
     finally:
         target.dispose()
-        knowledge.unlink(missing_ok=True)
-    return copied
 
 
 def _copy(source: Connection, target: Connection, table: Table) -> int:
@@ -201,9 +218,7 @@ def _copy(source: Connection, target: Connection, table: Table) -> int:
     encoding it again would cost most of the copy), with no per-value processing."""
     columns = [cast(c, Text) if isinstance(c.type, JSON) else c for c in table.c]
     names = ", ".join(f'"{c.name}"' for c in table.c)
-    into = (
-        f'INSERT INTO knowledge."{table.name}" ({names}) VALUES ({", ".join("?" * len(columns))})'
-    )
+    into = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(columns))})'
     result = source.execution_options(yield_per=BATCH).execute(select(*columns))
     copied = 0
     for rows in result.partitions():
@@ -254,7 +269,7 @@ def open_snapshot(path: Path) -> Engine:
     return engine
 
 
-async def build_apart(database_url: str, directory: Path, timeouts: Timeouts) -> Path:
+async def build_apart(settings: Settings) -> Path:
     """`build`, in a process of its own: the worker that asks keeps its memory (the build reads
     the whole graph) and its event loop's core to itself. Raises with the builder's last words
     if it fails."""
@@ -262,10 +277,14 @@ async def build_apart(database_url: str, directory: Path, timeouts: Timeouts) ->
         sys.executable,
         "-m",
         __name__,
-        str(directory),
-        json.dumps(asdict(timeouts)),
-        # The URL through the environment: a password on a command line is public.
-        env={**os.environ, "DATABASE_URL": database_url},
+        # The settings through the environment: a password on a command line is public.
+        env={
+            **os.environ,
+            "DATABASE_URL": settings.database_url,
+            "SNAPSHOT_DIR": str(settings.snapshot_directory),
+            "DATABASE_LOCK_TIMEOUT": str(settings.database_lock_timeout),
+            "DATABASE_STATEMENT_TIMEOUT": str(settings.database_statement_timeout),
+        },
         # Where the migrations are, whose dates /meta gives.
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
@@ -288,14 +307,14 @@ class SnapshotError(RuntimeError):
 
 
 def main() -> None:
-    """Build the snapshot of DATABASE_URL's current revision in the directory given; print
-    its path."""
-    directory, timeouts = Path(sys.argv[1]), json.loads(sys.argv[2])
-    engine = create_database_engine(
-        os.environ["DATABASE_URL"], pooled=False, timeouts=Timeouts(**timeouts)
-    )
+    """Build the snapshot of the database's current revision (DATABASE_URL) in the snapshot
+    directory (SNAPSHOT_DIR), unless it is built; print its path."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    settings = Settings()
+    timeouts = Timeouts(settings.database_lock_timeout, settings.database_statement_timeout)
+    engine = create_database_engine(settings.database_url, pooled=False, timeouts=timeouts)
     try:
-        print(build(engine, directory))
+        print(build(engine, settings.snapshot_directory))
     finally:
         engine.dispose()
 

@@ -44,14 +44,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, pool, text
 
-from app.config import ROOT, Settings
-from app.db import Timeouts
+from app.config import ROOT
+from app.snapshot import SUFFIX
 from bench.harness import BIN, POSTGRES_URL, Sample, Server, cores, get, postgres_database, wrk
 
 BACKENDS = ("sqlite", "postgresql")
@@ -198,7 +197,7 @@ def run_measured(command: list[str], env: dict[str, str], folder: Path) -> tuple
     if process.returncode != 0:
         said = err.read_text(errors="replace").strip().splitlines()
         last = said[-1] if said else f"exit status {process.returncode}"
-        raise SystemExit(f"{' '.join(command[3:6])} failed: {last}")
+        raise SystemExit(f"{' '.join(command[4:6])} failed: {last}")
     return seconds, usage.ru_maxrss, out.read_text()
 
 
@@ -299,22 +298,25 @@ def measure(
     )  # fmt: skip
     figures["database"] = {"seconds": took, "peak_rss_kib": peak, "bytes": database_bytes(url)}
 
-    # 2. The snapshot, built as a worker has it built (app/snapshot.py's build_apart).
+    # 2. The snapshot, built as a worker has it built (app/snapshot.py's build_apart: the
+    # settings through the environment, the defaults for the rest).
     snapshots = folder / "snapshots"
-    settings = Settings(database_url=url)
-    timeouts = Timeouts(settings.database_lock_timeout, settings.database_statement_timeout)
+    served = {**env, "SNAPSHOT_DIR": str(snapshots)}
     took, peak, said = run_measured(
-        [*on_core, str(BIN / "python"), "-m", "app.snapshot", str(snapshots),
-         json.dumps(asdict(timeouts))],
-        env, folder,
-    )  # fmt: skip
+        [*on_core, str(BIN / "python"), "-m", "app.snapshot"], served, folder
+    )
     built = Path(said.strip().splitlines()[-1])
     figures["snapshot"] = {"seconds": took, "peak_rss_kib": peak, "bytes": built.stat().st_size}
-    served = {**env, "SNAPSHOT_DIR": str(snapshots)}
 
     # 3 to 5. One uncached worker: its start, its memory, the latency of what it computes.
     with serving("uncached", server_core, {**served, "CACHE_MAX_BYTES": "0"}) as server:
         start: dict[str, float] = {"built_s": server.wait(TREATMENTS)}
+        others = [p for p in snapshots.glob(f"*{SUFFIX}") if p != built]
+        if others or not built.exists():
+            raise SystemExit(
+                f"the worker built its own snapshot ({[p.name for p in others]}) instead of "
+                f"opening {built.name}: did the snapshot format change while this ran?"
+            )
         pid = server.process.pid
         settle([pid])
         memories: dict[str, Any] = {"started": memory(pid)}
@@ -356,6 +358,7 @@ def measure(
     with serving("cached", server_core, served) as server:
         server.wait(TREATMENTS)
         pid = server.process.pid
+        settle([pid])
         alone = wrk(server.url + TREATMENTS, core=load_core, connections=1, seconds=seconds)
         misses = script(folder, [deep, *SEARCHES.values()], origins=True)
         before = cache_counts(server.url)
@@ -384,12 +387,15 @@ def measure(
         memories["after_mixed_load"] = memory(pid)
         export: dict[str, Any] = {}
         for coding, gzipped in (("gzip", True), ("identity", False)):
-            for made in snapshots.glob("*.export.*"):
+            # The export file is written beside the snapshot by the first request that asks:
+            # removed, the next request writes it again, whatever its coding.
+            for made in snapshots.glob(f"{built.name}.export.*"):
                 made.unlink()
-            export[coding] = {
-                "first": download(server.url + "/export", gzipped),
-                "second": download(server.url + "/export", gzipped),
-            }
+            first = download(server.url + "/export", gzipped)
+            if not list(snapshots.glob(f"{built.name}.export.*")):
+                raise SystemExit(f"/export wrote no file beside {built.name}")
+            second = download(server.url + "/export", gzipped)
+            export[coding] = {"first": first, "second": second}
         figures["export"] = export
 
     # 4. Two workers: what the second one adds.
@@ -453,86 +459,87 @@ def size_on(backend: str, conditions: int, seconds: int, *on: int) -> dict[str, 
 # The report.
 
 
-def mib(kib: int | None) -> str:
-    return "" if kib is None else f"{kib / 1024:,.0f}"
+Cell = Callable[[dict[str, Any]], str]
 
 
-def latency(figure: dict[str, float]) -> str:
-    return f"{figure['p50_ms']:.2f} / {figure['p99_ms']:.2f}"
+def value(figures: dict[str, Any], path: str) -> Any:
+    """The figure at `path` ("memory/started/rss_kib")."""
+    for key in path.split("/"):
+        figures = figures[key]
+    return figures
 
 
-def transfer(figure: dict[str, float]) -> str:
-    return f"{figure['seconds']:.2f} s ({figure['mb_per_s']:,.0f} MB/s)"
+def cell(template: str, *paths: str, scale: float = 1.0) -> Cell:
+    """The figures at `paths`, each divided by `scale` and formatted, separated by slashes."""
+
+    def formatted(figures: dict[str, Any]) -> str:
+        found = [value(figures, path) for path in paths]
+        if any(v is None for v in found):
+            return ""
+        return " / ".join(template.format(v / scale) for v in found)
+
+    return formatted
 
 
-Row = tuple[str, Callable[[dict[str, Any]], str]]
-ROWS: list[Row] = [
-    ("database: generate (s)", lambda f: f"{f['database']['seconds']:.1f}"),
-    ("database: size (MB)", lambda f: f"{f['database']['bytes'] / 1e6:,.1f}"),
-    ("snapshot: build (s)", lambda f: f"{f['snapshot']['seconds']:.1f}"),
-    ("snapshot: file (MB)", lambda f: f"{f['snapshot']['bytes'] / 1e6:,.1f}"),
-    ("snapshot: builder peak RSS (MiB)", lambda f: mib(f["snapshot"]["peak_rss_kib"])),
-    ("start to first answer, snapshot built (s)", lambda f: f"{f['start']['built_s']:.2f}"),
-    ("start to first answer, no snapshot (s)", lambda f: f"{f['start']['fresh_s']:.2f}"),
-    (
-        "worker RSS / peak, after start (MiB)",
-        lambda f: (
-            f"{mib(f['memory']['started']['rss_kib'])} / {mib(f['memory']['started']['hwm_kib'])}"
-        ),
-    ),
-    ("worker PSS, after start (MiB)", lambda f: mib(f["memory"]["started"]["pss_kib"])),
-    (
-        "worker RSS / peak, after uncached load (MiB)",
-        lambda f: (
-            f"{mib(f['memory']['after_uncached_load']['rss_kib'])} / "
-            f"{mib(f['memory']['after_uncached_load']['hwm_kib'])}"
-        ),
-    ),
+def latency(path: str) -> Cell:
+    return cell("{:.2f}", f"{path}/p50_ms", f"{path}/p99_ms")
+
+
+def mebibytes(*paths: str) -> Cell:
+    return cell("{:,.0f}", *paths, scale=1024)
+
+
+def memory_of(when: str) -> tuple[str, str]:
+    return f"memory/{when}/rss_kib", f"memory/{when}/hwm_kib"
+
+
+def transfer(path: str) -> Cell:
+    return lambda f: f"{value(f, path)['seconds']:.3f} s, {value(f, path)['mb_per_s']:,.1f} MB/s"
+
+
+def each_worker(figures: dict[str, Any]) -> str:
+    return " + ".join(
+        f"{w['rss_kib'] / 1024:,.0f}" for w in value(figures, "memory/two_workers/workers")
+    )
+
+
+ROWS: list[tuple[str, Cell]] = [
+    ("concepts in `/risk-factors`", cell("{:,.0f}", "lists/risk_factors")),
+    ("database: generate (s)", cell("{:.1f}", "database/seconds")),
+    ("database: size (MB)", cell("{:,.1f}", "database/bytes", scale=1e6)),
+    ("snapshot: build (s)", cell("{:.1f}", "snapshot/seconds")),
+    ("snapshot: file (MB)", cell("{:,.1f}", "snapshot/bytes", scale=1e6)),
+    ("snapshot: builder peak RSS (MiB)", mebibytes("snapshot/peak_rss_kib")),
+    ("start to first answer, snapshot built (s)", cell("{:.2f}", "start/built_s")),
+    ("start to first answer, no snapshot (s)", cell("{:.2f}", "start/fresh_s")),
+    ("worker RSS / peak, after start (MiB)", mebibytes(*memory_of("started"))),
+    ("worker PSS, after start (MiB)", mebibytes("memory/started/pss_kib")),
+    ("worker RSS / peak, after uncached load (MiB)", mebibytes(*memory_of("after_uncached_load"))),
     (
         "worker RSS / peak, after mixed load, cache on (MiB)",
-        lambda f: (
-            f"{mib(f['memory']['after_mixed_load']['rss_kib'])} / "
-            f"{mib(f['memory']['after_mixed_load']['hwm_kib'])}"
-        ),
+        mebibytes(*memory_of("after_mixed_load")),
     ),
+    ("2 workers: each worker's RSS (MiB)", each_worker),
     (
-        "2 workers: each worker's RSS (MiB)",
-        lambda f: " + ".join(mib(w["rss_kib"]) for w in f["memory"]["two_workers"]["workers"]),
-    ),
-    (
-        "2 workers: added over 1, RSS / PSS (MiB)",
-        lambda f: (
-            f"{mib(f['memory']['two_workers']['added_rss_kib'])} / "
-            f"{mib(f['memory']['two_workers']['added_pss_kib'])}"
-        ),
+        "2 workers: added over 1 worker, RSS / PSS (MiB)",
+        mebibytes("memory/two_workers/added_rss_kib", "memory/two_workers/added_pss_kib"),
     ),
     *(
-        (f"uncached {label}, p50 / p99 (ms)", lambda f, label=label: latency(f["uncached"][label]))
+        (f"uncached {label}, p50 / p99 (ms)", latency(f"uncached/{label}"))
         for label in ("detail", "deep page", "condition", *SEARCHES)
     ),
-    ("cached `/treatments` alone, p50 / p99 (ms)", lambda f: latency(f["mixed"]["cached_alone"])),
-    (
-        "cached `/treatments` beside misses, p50 / p99 (ms)",
-        lambda f: latency(f["mixed"]["cached_beside_misses"]),
-    ),
-    (
-        "the misses beside it, p50 / p99 (ms), req/s",
-        lambda f: f"{latency(f['mixed']['misses'])}, {f['mixed']['misses']['rps']:,.0f}",
-    ),
+    ("cached `/treatments` alone, p50 / p99 (ms)", latency("mixed/cached_alone")),
+    ("cached `/treatments` beside misses, p50 / p99 (ms)", latency("mixed/cached_beside_misses")),
+    ("the misses beside it, p50 / p99 (ms)", latency("mixed/misses")),
+    ("the misses beside it (req/s)", cell("{:,.0f}", "mixed/misses/rps")),
     *(
-        (
-            f"export, {coding}, {which} (s, MB/s)",
-            lambda f, coding=coding, which=which: transfer(f["export"][coding][which]),
-        )
+        (f"export, {coding}, {which}", transfer(f"export/{coding}/{which}"))
         for coding in ("gzip", "identity")
         for which in ("first", "second")
     ),
     (
         "export size, gzip / identity (MB)",
-        lambda f: (
-            f"{f['export']['gzip']['first']['bytes'] / 1e6:,.1f} / "
-            f"{f['export']['identity']['first']['bytes'] / 1e6:,.1f}"
-        ),
+        cell("{:,.2f}", "export/gzip/first/bytes", "export/identity/first/bytes", scale=1e6),
     ),
 ]
 
@@ -545,13 +552,8 @@ def print_table(backend: str, results: list[dict[str, Any]], seconds: int) -> No
         return
     print("| conditions | " + " | ".join(f"{f['conditions']:,}" for f in measured) + " |")
     print("|---|" + "---:|" * len(measured))
-    print(
-        "| concepts in `/risk-factors` | "
-        + " | ".join(f"{f['lists']['risk_factors']:,}" for f in measured)
-        + " |"
-    )
-    for label, cell in ROWS:
-        print(f"| {label} | " + " | ".join(cell(f) for f in measured) + " |")
+    for label, shown in ROWS:
+        print(f"| {label} | " + " | ".join(shown(f) for f in measured) + " |")
     print(
         f"\nLatency: wrk -t1 -c{CONNECTIONS} -d{seconds}s after a 1 s warm-up, one run each; the "
         f"cached `/treatments` on one connection, beside {CONNECTIONS} connections of misses "

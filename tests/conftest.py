@@ -135,9 +135,9 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-def eventually(check: Callable[[], bool], seconds: float = 3.0) -> None:
+def eventually(check: Callable[[], bool], seconds: float = 10.0) -> None:
     """Wait until `check` holds, for at most `seconds`: a server notices a new revision of its
-    database within its check interval, not at once."""
+    database within its check interval, not at once, and builds its snapshot then."""
     deadline = time.monotonic() + seconds
     while not check():
         assert time.monotonic() < deadline, f"still not so after {seconds} s"

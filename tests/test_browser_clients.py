@@ -35,13 +35,40 @@ class TestCors:
         assert "if-none-match" in [name.strip() for name in allowed.split(",")]
         assert "GET" in response.headers["access-control-allow-methods"]
 
+    @pytest.mark.parametrize(
+        ("asked", "failed"),
+        [
+            ({"Access-Control-Request-Headers": "if-none-match, x-api-key"}, "headers"),
+            ({"Access-Control-Request-Method": "POST"}, "method"),
+        ],
+    )
+    def test_a_refused_preflight_is_a_problem(
+        self, client: httpx.Client, asked: dict[str, str], failed: str
+    ) -> None:
+        response = client.options(
+            "/treatments",
+            headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET", **asked},
+        )
+        assert response.status_code == 400
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["status"] == 400
+        assert problem["title"] == "Bad Request"
+        assert f"({failed})" in problem["detail"]
+        assert "if-none-match" in problem["detail"]
+        assert "GET, HEAD" in problem["detail"]
+        # Still the CORS answer a browser reads, with the security headers of every answer.
+        assert response.headers["access-control-allow-methods"] == "GET, HEAD"
+        assert response.headers["x-content-type-options"] == "nosniff"
+
     def test_pages_may_read_the_validator_and_the_paging_links(self, client: httpx.Client) -> None:
         response = client.get("/causes", params={"limit": 1}, headers={"Origin": ORIGIN})
         assert response.headers["access-control-allow-origin"] == "*"
         exposed = {
             h.strip().lower() for h in response.headers["access-control-expose-headers"].split(",")
         }
-        assert {"etag", "link"} <= exposed
+        assert {"etag", "link", "x-request-id"} <= exposed
+        assert response.headers["x-request-id"]
         assert response.headers["etag"]
         assert response.headers["link"]
 

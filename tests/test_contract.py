@@ -157,6 +157,26 @@ class TestBreakingChanges:
             in breaking_changes(checked_in, changed)
         )
 
+    def test_a_parameter_newly_limited_to_an_enum(self, checked_in: Document) -> None:
+        changed = copy.deepcopy(checked_in)
+        parameter(changed, "/treatments", "q")["schema"]["enum"] = ["a"]
+        assert 'GET /treatments parameter q: now limited to "a"' in breaking_changes(
+            checked_in, changed
+        )
+
+    def test_an_answer_listing_its_values_breaks_nothing(self, checked_in: Document) -> None:
+        # What a client may be sent, newly listed: it sends nothing it could before and cannot.
+        old = copy.deepcopy(checked_in)
+        for name, field in (("Source", "title"), ("Treatment", "kind")):
+            schema = old["components"]["schemas"][name]["properties"][field]
+            schema.pop("enum", None)
+            for branch in schema.get("anyOf", []):
+                branch.pop("enum", None)
+        changed = copy.deepcopy(old)
+        changed["components"]["schemas"]["Source"]["properties"]["title"]["enum"] = ["a"]
+        assert breaking_changes(old, changed) == []
+        assert breaking_changes(old, checked_in) == []
+
     def test_a_narrowed_type(self, checked_in: Document) -> None:
         changed = copy.deepcopy(checked_in)
         changed["components"]["schemas"]["Source"]["properties"]["url"] = {"type": "string"}

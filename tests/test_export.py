@@ -133,7 +133,6 @@ class TestStreaming:
         with client.stream("GET", "/export", params=params) as zipped:
             assert zipped.headers["content-encoding"] == "gzip"
             raw = b"".join(zipped.iter_raw())
-            assert int(zipped.headers["content-length"]) == len(raw)
         assert gzip.decompress(raw) == plain.content
         assert "accept-encoding" in plain.headers["vary"].lower()
 
@@ -147,7 +146,6 @@ class TestStreaming:
         assert head.status_code == 200
         assert head.content == b""
         assert head.headers["etag"] == etag
-        assert head.headers["content-length"] == first.headers["content-length"]
         other = client.get("/export", params={"format": "ndjson"})
         assert other.headers["etag"] != etag
 

@@ -57,13 +57,17 @@ Answer = tuple[int, dict[str, str], bytes]
 
 
 def list_paths(client: httpx.Client) -> list[str]:
-    """The lists the OpenAPI document declares: the operations that page (take `offset`)."""
+    """The lists the OpenAPI document declares: the operations that page (take `offset`) and
+    need no other parameter (not /lookup, which needs a code)."""
     document = client.get("/openapi.json").json()
-    return [
-        path
-        for path, item in document["paths"].items()
-        if any(p["name"] == "offset" for p in item.get("get", {}).get("parameters", []))
-    ]
+    paging = []
+    for path, item in document["paths"].items():
+        parameters = item.get("get", {}).get("parameters", [])
+        names = {p["name"] for p in parameters}
+        required = {p["name"] for p in parameters if p.get("required")}
+        if "offset" in names and not required - {"q"}:
+            paging.append(path)
+    return paging
 
 
 def served_requests(client: httpx.Client) -> list[Request]:

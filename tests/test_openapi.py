@@ -6,10 +6,14 @@ from typing import Any
 import httpx
 import pytest
 from openapi_spec_validator import validate
+from pydantic import ValidationError
 
 from app import __version__
 from app.cache import UNCACHED_PATHS
 from app.config import Settings
+from app.main import create_app
+from app.search_index import KINDS
+from tests.conftest import LiveServer
 
 # Generated clients name their functions after these: they never change.
 OPERATION_IDS = {
@@ -18,6 +22,7 @@ OPERATION_IDS = {
     "list_tests", "get_test", "list_treatments", "get_treatment", "list_prevention",
     "get_prevention", "list_drugs", "get_drug", "list_sources", "get_source", "get_source_text",
     "search", "get_meta", "get_vocabulary", "export", "health", "ready", "get_index",
+    "lookup_code", "infobutton",
 }  # fmt: skip
 # Query parameters that name an item: an unknown one is a 404.
 REFERENCES = {"condition", "cause", "treatment"}
@@ -31,7 +36,8 @@ def spec(client: httpx.Client) -> dict[str, Any]:
 
 
 def operations(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    return [(path, op) for path, item in spec["paths"].items() for op in item.values()]
+    """Every GET operation (each has its HEAD beside it: TestHead)."""
+    return [(path, item["get"]) for path, item in spec["paths"].items()]
 
 
 class TestDocument:
@@ -65,6 +71,57 @@ class TestDocument:
         assert spec["security"] == []
         assert spec["info"]["contact"] == settings.contact
         assert spec["info"]["license"]["url"] == f"{settings.public_url}/sources"
+
+
+class TestPublicUrl:
+    """Without PUBLIC_URL, the links point where the server listens: `make run PORT=8420`
+    serves its OpenAPI `servers`, Swagger's server box and JSON-LD ids on port 8420."""
+
+    @pytest.mark.parametrize(
+        ("environment", "expected"),
+        [
+            ({}, "http://127.0.0.1:8000"),
+            ({"PORT": "8420"}, "http://127.0.0.1:8420"),
+            ({"HOST": "0.0.0.0", "PORT": "8420"}, "http://127.0.0.1:8420"),
+            ({"HOST": "localhost"}, "http://localhost:8000"),
+            ({"HOST": "::", "PORT": "9000"}, "http://[::1]:9000"),
+            ({"HOST": "::1"}, "http://[::1]:8000"),
+            ({"HOST": "0.0.0.0", "PORT": "8420", "PUBLIC_URL": "https://api.example/"},
+             "https://api.example"),
+        ],
+    )  # fmt: skip
+    def test_derived_from_host_and_port(
+        self, monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], expected: str
+    ) -> None:
+        for name in ("HOST", "PORT", "PUBLIC_URL"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        assert Settings().public_url == expected
+
+    def test_a_port_that_is_no_number_is_refused_as_such(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.delenv("PUBLIC_URL", raising=False)
+        monkeypatch.setenv("PORT", "eighty")
+        with pytest.raises(ValidationError) as refused:
+            Settings()
+        assert [error["loc"] for error in refused.value.errors()] == [("port",)]
+
+    def test_served_links_follow_the_port(
+        self, monkeypatch: pytest.MonkeyPatch, database_url: str
+    ) -> None:
+        monkeypatch.delenv("PUBLIC_URL", raising=False)
+        monkeypatch.setenv("HOST", "0.0.0.0")
+        monkeypatch.setenv("PORT", "8420")
+        with LiveServer(create_app(Settings(database_url=database_url))) as live:
+            spec = httpx.get(f"{live.url}/openapi.json", timeout=60).json()
+            slug = httpx.get(f"{live.url}/conditions").json()["items"][0]["slug"]
+            document = httpx.get(
+                f"{live.url}/conditions/{slug}", headers={"Accept": "application/ld+json"}
+            ).json()
+        assert spec["servers"][0]["url"] == "http://127.0.0.1:8420"
+        assert document["@id"] == f"http://127.0.0.1:8420/conditions/{slug}"
 
 
 class TestOperations:
@@ -126,6 +183,87 @@ class TestOperations:
                     content = op["responses"][status]["content"]
                     schema = content["application/problem+json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/Problem"}, (path, status)
+
+
+class TestHead:
+    """Every GET also answers HEAD, and the document says so: a client generated from it can
+    ask whether an item exists, or has changed, without downloading it."""
+
+    def test_every_path_is_get_and_head_only(self, spec: dict[str, Any]) -> None:
+        for path, item in spec["paths"].items():
+            assert list(item) == ["get", "head"], path
+
+    def test_head_is_the_get_without_bodies(self, spec: dict[str, Any]) -> None:
+        for path, item in spec["paths"].items():
+            get, head = item["get"], item["head"]
+            assert head["operationId"] == f"head_{get['operationId']}", path
+            assert head.get("parameters") == get.get("parameters"), path
+            assert head["tags"] == get["tags"], path
+            assert head.get("summary"), path
+            assert head.get("description"), path
+            assert head["responses"].keys() == get["responses"].keys(), path
+            for status, response in head["responses"].items():
+                assert "content" not in response, (path, status)
+                if "$ref" not in response:
+                    assert response.get("headers") == get["responses"][status].get("headers")
+
+    def test_head_answers_as_declared(self, spec: dict[str, Any], client: httpx.Client) -> None:
+        head = client.head("/treatments", params={"limit": 1})
+        declared = spec["paths"]["/treatments"]["head"]["responses"]["200"]["headers"]
+        assert head.status_code == 200
+        assert head.content == b""
+        assert all(name.lower() in head.headers for name in declared)
+        missing = client.head("/treatments/no-such-treatment")
+        assert missing.status_code == 404
+        assert "404" in spec["paths"]["/treatments/{slug}"]["head"]["responses"]
+
+
+class TestResponseVocabularies:
+    """The vocabulary fields of the answers list the terms the knowledge holds, as the
+    parameters do: a generated client knows every value it may be sent."""
+
+    def enum(self, spec: dict[str, Any], schema: str, field: str) -> list[str]:
+        found = spec["components"]["schemas"][schema]["properties"][field]
+        branches = [b for b in found.get("anyOf", [found]) if b.get("type") == "string"]
+        assert len(branches) == 1, (schema, field)
+        values: list[str] = branches[0]["enum"]
+        return values
+
+    def test_certainty_everywhere(self, spec: dict[str, Any], client: httpx.Client) -> None:
+        terms = [t["slug"] for t in client.get("/vocabulary").json()["vocabularies"]["certainty"]]
+        schemas = spec["components"]["schemas"]
+        having = [name for name, s in schemas.items() if "certainty" in s.get("properties", {})]
+        assert {"Statement", "TreatmentStatement", "SectionEntry", "Mention"} <= set(having)
+        for name in having:
+            assert self.enum(spec, name, "certainty") == terms, name
+        assert parameter_enum(spec, "/causes", "certainty") == terms
+
+    def test_kinds(self, spec: dict[str, Any], client: httpx.Client) -> None:
+        vocabularies = client.get("/vocabulary").json()["vocabularies"]
+        for schema, vocabulary, path in (
+            ("Treatment", "treatment-kind", "/treatments"),
+            ("DiagnosticTest", "test-kind", "/tests"),
+        ):
+            terms = [t["slug"] for t in vocabularies[vocabulary]]
+            assert self.enum(spec, schema, "kind") == terms == parameter_enum(spec, path, "kind")
+            kind = spec["components"]["schemas"][schema]["properties"]["kind"]
+            assert {"type": "null"} in kind["anyOf"], schema
+        assert self.enum(spec, "SearchHit", "kind") == list(KINDS)
+        assert parameter_enum(spec, "/search", "kind") == list(KINDS)
+
+    def test_answers_hold_to_them(self, spec: dict[str, Any], client: httpx.Client) -> None:
+        treatments = client.get("/treatments", params={"limit": 100}).json()["items"]
+        kinds = self.enum(spec, "Treatment", "kind")
+        certainty = self.enum(spec, "TreatmentStatement", "certainty")
+        for treatment in treatments:
+            assert treatment["kind"] is None or treatment["kind"] in kinds
+            assert all(s["certainty"] in certainty for s in treatment["statements"])
+
+
+def parameter_enum(spec: dict[str, Any], path: str, name: str) -> list[str]:
+    found = next(p for p in spec["paths"][path]["get"]["parameters"] if p["name"] == name)
+    values: list[str] = found["schema"]["enum"]
+    return values
 
 
 class TestExamplesAreRealAnswers:

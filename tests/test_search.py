@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from app.knowledge.lists import CONCEPT_LISTS as LISTS
-from app.search import SNIPPET_LEAD, SNIPPET_LENGTH, shortened
-from app.search_index import words_of
+from app.search import SNIPPET_LEAD, SNIPPET_LENGTH, Vocabulary, shortened
+from app.search_index import KINDS, stem, words_of
 from tests.test_api import everything
 
 
@@ -151,6 +151,24 @@ class TestSearch:
         assert search(client, "calcinosis cutis")["did_you_mean"] is None
         assert search(client, "kidney")["did_you_mean"] is None
 
+    def test_a_word_spelt_right_is_not_made_another(self, client: httpx.Client) -> None:
+        # "stones" is held by nothing, and is near "bones": but a typo seldom changes a word's
+        # first letter, so it is another word. The words that match answer.
+        page = search(client, "kidney stones")
+        assert page["did_you_mean"] is None
+        assert page["items"] == search(client, "kidney")["items"]
+        assert page["items"][0]["matched"] == ["kidney"]
+        assert "kidney" in page["items"][0]["name"].lower()
+        assert all("bone" not in hit["matched"] for hit in page["items"])
+        assert search(client, "stones")["total"] == 0
+
+    def test_a_typo_of_the_first_letters_is_still_corrected(self, client: httpx.Client) -> None:
+        # A first letter dropped or swapped with the next is a typo.
+        for typed in ("alcinosis cutis", "lcacinosis cutis"):
+            page = search(client, typed)
+            assert page["did_you_mean"] == "calcinosis cutis", typed
+            assert page["items"][0]["slug"] == "calcinosis-cutis", typed
+
     def test_a_word_near_nothing_finds_nothing(self, client: httpx.Client) -> None:
         assert search(client, "qwzxv") == {
             "items": [],
@@ -180,6 +198,31 @@ class TestSearch:
                 marked = [snippet["text"][s["start"] : s["end"]] for s in snippet["highlights"]]
                 assert marked, hit["slug"]
                 assert all(words_of(word) == [word.lower()] for word in marked), marked
+
+
+@pytest.mark.parametrize(
+    ("word", "corrected"),
+    [
+        ("stones", None),  # another word: its first letter stands in for the known word's
+        ("house", None),
+        ("fever", None),  # short: two edits make another word
+        ("lungs", None),
+        ("lugns", "lungs"),  # a swap
+        ("lung", "lungs"),
+        ("xbones", "bones"),  # a first letter added
+        ("ones", "bones"),  # or dropped
+        ("obnes", "bones"),  # or swapped with the next
+        ("warfrin", "warfarin"),
+        ("iontoforesis", "iontophoresis"),  # two edits in a long word
+    ],
+)
+def test_what_is_corrected(word: str, corrected: str | None) -> None:
+    known = ["bones", "cause", "every", "lump", "lungs", "warfarin", "iontophoresis"]
+    if word == "lungs":
+        known.remove("lungs")
+    stems = {known_word: stem(known_word) for known_word in sorted(known)}
+    vocabulary = Vocabulary(sorted(known), stems, dict.fromkeys(stems.values(), 1), len(known))
+    assert vocabulary.correct(word) == corrected
 
 
 def test_a_long_line_is_cut_between_words_around_its_first_match() -> None:
@@ -234,6 +277,27 @@ class TestSearchFilters:
         assert {hit["kind"] for hit in page["items"]} == {"tests"}
         assert page["total"] == len(page["items"])
         assert set(slugs(page)) < set(slugs(search(client, "kidney")))
+
+    @pytest.mark.parametrize(
+        ("kind", "meant"),
+        [
+            ("risk_factors", "risk-factors"),  # as /meta counts it and / links it
+            ("Risk Factors", "risk-factors"),
+            ("conditions", None),
+            ("cause';--", None),
+            ("", None),
+        ],
+    )
+    def test_an_unknown_kind_is_answered_with_the_kinds(
+        self, client: httpx.Client, kind: str, meant: str | None
+    ) -> None:
+        response = client.get("/search", params={"q": "kidney", "kind": kind})
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        [error] = response.json()["errors"]
+        assert error["parameter"] == "kind"
+        assert error["message"].startswith(f"must be one of: {', '.join(KINDS)}")
+        assert error["message"].endswith(f"(did you mean `{meant}`?)" if meant else KINDS[-1])
 
     def test_condition_keeps_only_its_items(self, client: httpx.Client) -> None:
         everywhere = search(client, "kidney", limit=100)

@@ -9,7 +9,9 @@ minor one below 1.0). The tests check that the served document is the one writte
 
 Breaking: a path, an operation, a 2xx answer or one of its media types removed; a parameter
 removed or newly required; a schema or a field removed, or a field no longer always present;
-an enum value removed; a type narrowed (a type no longer allowed, a bound tightened).
+an enum value removed, or a parameter newly limited to an enum (an answer's field that newly
+lists its values breaks nothing: it tells clients what they may be sent); a type narrowed (a
+type no longer allowed, a bound tightened).
 """
 
 import json
@@ -135,7 +137,9 @@ def _operation_changes(where: str, old: Schema, new: Schema) -> list[str]:
             continue
         if new_parameters[key].get("required") and not parameter.get("required"):
             found.append(f"{label} now required")
-        found += _schema_changes(label, parameter["schema"], new_parameters[key]["schema"])
+        found += _schema_changes(
+            label, parameter["schema"], new_parameters[key]["schema"], sent=True
+        )
     for key, parameter in new_parameters.items():
         if key not in old_parameters and parameter.get("required"):
             found.append(f"{where} parameter {key[1]} added as required")
@@ -156,13 +160,17 @@ def _operation_changes(where: str, old: Schema, new: Schema) -> list[str]:
     return found
 
 
-def _schema_changes(where: str, old: Schema, new: Schema) -> list[str]:
+def _schema_changes(where: str, old: Schema, new: Schema, *, sent: bool = False) -> list[str]:
+    """What `new` takes away from clients of `old`: `sent` for what a client sends (a
+    parameter), else what it is answered (the schemas of the answers)."""
     found: list[str] = []
     lost = _lost_types(_types(old), _types(new))
     if lost:
         found.append(f"{where}: type narrowed, no longer {' or '.join(sorted(lost))}")
     old_values, new_values = _enum(old), _enum(new)
-    if new_values is not None and old_values is None:
+    if new_values is not None and old_values is None and sent:
+        # An answer's field that now lists its values tells a client what it may be sent;
+        # a parameter that now does refuses values a client may send.
         found.append(f"{where}: now limited to {', '.join(sorted(new_values))}")
     elif new_values is not None and old_values is not None and old_values - new_values:
         found.append(f"{where}: enum values removed: {', '.join(sorted(old_values - new_values))}")
@@ -175,20 +183,20 @@ def _schema_changes(where: str, old: Schema, new: Schema) -> list[str]:
         if name not in new_fields:
             found.append(f"{where}: field {name} removed")
         else:
-            found += _schema_changes(f"{where}.{name}", field, new_fields[name])
+            found += _schema_changes(f"{where}.{name}", field, new_fields[name], sent=sent)
     for name in set(old.get("required", [])) - set(new.get("required", [])):
         if name in new_fields:
             found.append(f"{where}: field {name} no longer always present")
     for key, label in (("items", "[]"), ("additionalProperties", "{}")):
         if isinstance(old.get(key), dict) and isinstance(new.get(key), dict):
-            found += _schema_changes(f"{where}{label}", old[key], new[key])
+            found += _schema_changes(f"{where}{label}", old[key], new[key], sent=sent)
     for branch_key in ("anyOf", "oneOf"):
         # Branches of the same type are compared with each other (e.g. an array, or null).
         new_branches = {_branch_type(b): b for b in new.get(branch_key, [])}
         for branch in old.get(branch_key, []):
             match = new_branches.get(_branch_type(branch))
             if match is not None:
-                found += _schema_changes(where, branch, match)
+                found += _schema_changes(where, branch, match, sent=sent)
     return list(dict.fromkeys(found))
 
 

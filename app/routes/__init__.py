@@ -2,7 +2,17 @@
 
 from fastapi import APIRouter
 
-from app.routes import conditions, export, health, index, items, meta, search, sources
+from app.routes import (
+    conditions,
+    export,
+    health,
+    index,
+    items,
+    lookup,
+    meta,
+    search,
+    sources,
+)
 
 ROUTERS = [
     index.router,
@@ -10,6 +20,7 @@ ROUTERS = [
     *items.routers,
     sources.router,
     search.router,
+    lookup.router,
     meta.router,
     export.router,
     health.router,

@@ -56,9 +56,9 @@ async def read_condition(request: Request, slug: SlugPath) -> Response:
     if prefers_jsonld(request.headers.get("accept", "")):
         base = request.app.settings.public_url
         document = await snapshot.read(
-            lambda connection: condition_document(connection, slug, base, missing)
+            lambda connection: json.dumps(condition_document(connection, slug, base, missing))
         )
-        return Response(json.dumps(document).encode(), media_type=JSON_LD, headers=VARY_ACCEPT)
+        return Response(document.encode(), media_type=JSON_LD, headers=VARY_ACCEPT)
     item = await snapshot.read(
         lambda connection: served.require(connection, served.CONDITIONS, slug, missing)
     )

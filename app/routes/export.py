@@ -1,20 +1,23 @@
 """The whole knowledge base in one download, as JSON or NDJSON.
 
-Each representation is written once per snapshot, gzipped, in a file beside it (app/snapshot.py)
-by the first request that asks for it (the others wait for that one); every answer after it is
-that file, sent as it is to a client that takes gzip and unzipped on the way to one that does
-not. Its ETag follows from the revision and the representation, so a HEAD or a revalidation
-costs nothing, and the memory an export takes is one chunk, whatever the library's size.
+Each representation is made once per snapshot and kept, gzipped, in a file beside it
+(app/snapshot.py): the first request that asks for it is sent the export as it is made, and it
+is written to the file meanwhile (a request that comes before the file is whole makes its own);
+every answer after it is that file, sent as it is to a client that takes gzip and unzipped on
+the way to one that does not. Its ETag follows from the revision and the representation, so a
+HEAD or a revalidation costs nothing, and the memory an export takes is one chunk, whatever the
+library's size.
 """
 
+import fcntl
 import gzip
 import hashlib
+import io
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated, Any
 
-import anyio.to_thread
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import Field
@@ -39,7 +42,6 @@ from app.schemas import (
     Symptom,
     Treatment,
 )
-from app.snapshot import locked
 from app.store import Snapshot
 
 NDJSON = "application/x-ndjson"
@@ -133,27 +135,87 @@ WRITERS = {"json": export_json, "ndjson": export_ndjson}
 MEDIA_TYPES = {"json": JSON, "ndjson": NDJSON}
 
 
-def export_file(snapshot: Snapshot, output: "ExportFormat") -> Path:
-    """The snapshot's export in this format, gzipped: written now if no worker has yet."""
-    path = snapshot.path.with_name(f"{snapshot.path.name}.export.{output.value}.gz")
+def export_path(snapshot: Snapshot, output: "ExportFormat") -> Path:
+    """Where the snapshot's export in this format is kept, gzipped, once written."""
+    return snapshot.path.with_name(f"{snapshot.path.name}.export.{output.value}.gz")
+
+
+def export_chunks(snapshot: Snapshot, output: "ExportFormat", gzipped: bool) -> Iterator[bytes]:
+    """The export, gzipped or not: the kept file if written; else made now from the snapshot,
+    and, by the first request that gets there, written to the file as it is sent."""
+    path = export_path(snapshot, output)
     if path.exists():
-        return path
-    with locked(path.with_name(f"{path.name}.lock")):
-        if not path.exists():
-            partial = path.with_name(f"{path.name}.partial")
-            with partial.open("wb") as file, gzip.GzipFile(fileobj=file, mode="wb", mtime=0) as gz:
-                _write(snapshot, output, gz)
-            partial.replace(path)
-    return path
+        yield from _read(path, unzip=not gzipped)
+        return
+    with path.with_name(f"{path.name}.lock").open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            # Another request writes the file: make this answer alone.
+            yield from _made(snapshot, output, gzipped, keep=None)
+            return
+        if path.exists():
+            yield from _read(path, unzip=not gzipped)
+        else:
+            yield from _made(snapshot, output, gzipped, keep=path)
 
 
-def _write(snapshot: Snapshot, output: "ExportFormat", sink: gzip.GzipFile) -> None:
-    with snapshot.engine.connect() as connection:
+def _made(
+    snapshot: Snapshot, output: "ExportFormat", gzipped: bool, keep: Path | None
+) -> Iterator[bytes]:
+    """The export made from the snapshot a chunk at a time; kept at `keep` once whole."""
+    compressed = io.BytesIO()
+    partial = None if keep is None else keep.with_name(f"{keep.name}.partial")
+    file = None if partial is None else partial.open("wb")
+    # The gzip stream is both what a client that takes gzip is sent and the kept file: level 1,
+    # since compressing must keep up with reading (about 5 times smaller all the same).
+    sink = Tee(compressed, file)
+    pending: list[bytes] = []  # what a client that does not take gzip is sent next
+    with (
+        gzip.GzipFile(fileobj=sink, mode="wb", mtime=0, compresslevel=1) as gz,
+        snapshot.engine.connect() as connection,
+    ):
         for chunk in WRITERS[output.value](connection, snapshot.revision):
-            sink.write(chunk)
+            gz.write(chunk)
+            # Sent a CHUNK at a time, not an item at a time: each is a trip to a thread.
+            if gzipped and compressed.tell() >= CHUNK:
+                yield _taken(compressed)
+            elif not gzipped:
+                pending.append(chunk)
+                if sum(map(len, pending)) >= CHUNK:
+                    yield b"".join(pending)
+                    pending.clear()
+    yield _taken(compressed) if gzipped else b"".join(pending)
+    if file is not None and partial is not None and keep is not None:
+        file.close()
+        partial.replace(keep)
 
 
-def _chunks(path: Path, unzip: bool) -> Iterator[bytes]:
+def _taken(buffer: io.BytesIO) -> bytes:
+    """What the buffer holds, which it then forgets."""
+    taken = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return taken
+
+
+class Tee(io.RawIOBase):
+    """Writes to a buffer and, when given, a file."""
+
+    def __init__(self, buffer: io.BytesIO, file: IO[bytes] | None) -> None:
+        self.buffer, self.file = buffer, file
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.buffer.write(data)
+        if self.file is not None:
+            self.file.write(data)
+        return len(data)
+
+
+def _read(path: Path, unzip: bool) -> Iterator[bytes]:
     with path.open("rb") as raw, gzip.open(raw) if unzip else raw as file:
         while chunk := file.read(CHUNK):
             yield chunk
@@ -201,13 +263,16 @@ async def read_export(
     }
     if etag_matches(request.headers.get("if-none-match", "").encode("latin-1"), etag.encode()):
         return Response(status_code=304, headers=headers)
-    path = await anyio.to_thread.run_sync(export_file, snapshot, output)
     gzipped = accepts_gzip(request.headers.get("accept-encoding", "").encode("latin-1"))
     if gzipped:
-        headers |= {"Content-Encoding": "gzip", "Content-Length": str(path.stat().st_size)}
+        # Always sent in chunks, with no length: the same headers whether the file is written
+        # yet or not, for a GET as for a HEAD.
+        headers["Content-Encoding"] = "gzip"
     if request.scope.get(HEAD_ONLY):
-        # A HEAD: what GET would send, without reading the file.
-        return Response(headers=headers, media_type=MEDIA_TYPES[output.value])
+        # A HEAD: what GET would send (in chunks: no length), without reading or making it.
+        return StreamingResponse(iter(()), headers=headers, media_type=MEDIA_TYPES[output.value])
     return StreamingResponse(
-        _chunks(path, unzip=not gzipped), media_type=MEDIA_TYPES[output.value], headers=headers
+        export_chunks(snapshot, output, gzipped),
+        media_type=MEDIA_TYPES[output.value],
+        headers=headers,
     )

@@ -23,6 +23,8 @@ def index(app: FastAPI, root: str = "") -> Index:
         **{resource.operation_name: resource.path for resource in RESOURCES},
         "sources": "/sources",
         "search": "/search",
+        "lookup": "/lookup",
+        "infobutton": "/infobutton",
         "vocabulary": "/vocabulary",
         "meta": "/meta",
         "export": "/export",

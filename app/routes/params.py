@@ -36,10 +36,12 @@ class Paging:
         """A Link header (RFC 8288) to the first, previous, next and last pages of `total` items.
 
         Each link is the request's own path and query with another offset: relative, so it
-        holds behind any host or proxy.
+        holds behind any host or proxy. `next`, `prev` and `last` are on the request's own
+        sequence of pages (its offset plus or minus steps of `limit`), so that following `next`
+        reaches `last`; `prev` stops at the first page.
         """
         kept = [(k, v) for k, v in request.query_params.multi_items() if k not in PAGE_PARAMETERS]
-        last = max(total - 1, 0) // self.limit * self.limit
+        last = last_offset(self.offset, self.limit, total)
         pages = {"first": 0}
         if self.offset > 0:
             pages["prev"] = min(max(self.offset - self.limit, 0), last)
@@ -54,6 +56,16 @@ class Paging:
                 for rel, offset in pages.items()
             )
         }
+
+
+def last_offset(offset: int, limit: int, total: int) -> int:
+    """The offset of the last page of `total` items on the sequence of pages `offset` is on
+    (offset plus or minus steps of `limit`): the last that starts on an item, or, when none of
+    them does, the sequence's first (0 for an empty list read from its start)."""
+    start = offset % limit
+    if total <= start:
+        return start
+    return start + (total - 1 - start) // limit * limit
 
 
 def _slug(description: str) -> Any:

@@ -22,7 +22,9 @@ from app.db import migration_script
 from app.knowledge import Knowledge, SeedError, knowledge_rows, load_knowledge
 from app.knowledge.codes import CODE_TABLE
 from app.knowledge.ids import SLUG
+from app.knowledge.problems import Problem
 from app.knowledge.reading import KNOWLEDGE_FILE, VOCABULARY_FILE
+from tools.curation.icd10cm import icd10cm_problems
 from tools.curation.revisions import (
     changes_between,
     database_state,
@@ -70,7 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check",
         help="check every seed together, as the database will hold them",
         description="Check every seed together: quotes found in their sources, references, "
-        "vocabularies, codes against seed/codes.md, and clashes or likely duplicates across "
+        "vocabularies, codes against seed/codes.md (and its ICD-10-CM codes against the "
+        "ICD-10-CM release itself), and clashes or likely duplicates across "
         "seeds. Prints every problem (or only those of the SLUGs given) and exits with 1 if "
         "there is any; then says whether the seeds hold changes no migration writes yet.",
     )
@@ -99,7 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     seeds: Path = args.seeds
     if args.command == "new":
         return _new(seeds, args.slug, args.source, args.title, args.language)
-    knowledge = _load(seeds, args.slugs if args.command == "check" else [])
+    # ICD-10-CM codes are checked against the release itself, with every other problem.
+    knowledge = _load(seeds, args.slugs if args.command == "check" else [], icd10cm_problems(seeds))
     if knowledge is None:
         return 1
     if args.command == "check":
@@ -109,23 +113,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _diff(knowledge, args.database_url or get_settings().database_url)
 
 
-def _load(seeds: Path, slugs: Sequence[str]) -> Knowledge | None:
+def _load(seeds: Path, slugs: Sequence[str], also: Sequence[Problem] = ()) -> Knowledge | None:
+    """The seeds' knowledge, or None once every problem (the loader's and `also`) is printed."""
+    root = seeds.resolve().parent
     try:
-        return load_knowledge(seeds)
+        knowledge = load_knowledge(seeds)
+        problems = sorted(set(also))
     except SeedError as error:
-        problems = error.problems
-        if slugs:
-            # Problems of the vocabulary and the code table concern every seed.
-            wanted = {*slugs, ""}
-            problems = [p for p in problems if _seed_of(p.file, seeds) in wanted]
-        if not problems:
-            print(f"{', '.join(slugs)}: no problems; other seeds have some (run `check`).")
-            return None
-        for problem in problems:
-            print(problem.shown(error.root), file=sys.stderr)
-        count = len(problems)
-        print(f"{count} problem{'s' * (count != 1)}: nothing can be loaded.", file=sys.stderr)
+        problems, root = sorted({*error.problems, *also}), error.root
+    if not problems:
+        return knowledge
+    if slugs:
+        # Problems of the vocabulary and the code table concern every seed.
+        wanted = {*slugs, ""}
+        problems = [p for p in problems if _seed_of(p.file, seeds) in wanted]
+    if not problems:
+        print(f"{', '.join(slugs)}: no problems; other seeds have some (run `check`).")
         return None
+    for problem in problems:
+        print(problem.shown(root), file=sys.stderr)
+    count = len(problems)
+    print(f"{count} problem{'s' * (count != 1)}: nothing can be loaded.", file=sys.stderr)
+    return None
 
 
 def _seed_of(path: Path, seeds: Path) -> str:
