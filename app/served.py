@@ -8,7 +8,8 @@ nothing else, through a connection to the snapshot file:
   whole (condition '') and, where a concept is named by more than one condition, narrowed to one;
   the condition pages; the sources and their texts.
 - `item_order`: each list's items in order, whole and in views of one filter (a condition, a
-  certainty, a kind): a page of them is a range of ranks, however deep, and its total the last.
+  certainty, a kind, a cause type, a treatment): a page of them is a range of ranks, however
+  deep, and its total the last.
 - `listing`: every statement that puts an item in a list, with what the other filters look at.
 - `concept_text`: each concept's name, aliases and description, case-folded, for `q`, with a
   trigram index that finds a text in them without reading them all.
@@ -76,7 +77,7 @@ ORDER = Table(
     "item_order",
     SERVED,
     Column("list", String, primary_key=True),
-    # '' for the whole list, a condition's slug, or "certainty:<term>", "kind:<term>".
+    # '' for the whole list, a condition's slug, or "<filter>:<value>" ("certainty:stated").
     Column("view", String, primary_key=True),
     Column("rank", Integer, primary_key=True),
     Column("slug", String, nullable=False),
@@ -115,7 +116,7 @@ TEXT_INDEX_DDL = (
 )
 TEXT_INDEX = sql_table("concept_text_index", column("rowid", Integer), column("concept_text_index"))
 # The filters with views of their own in item_order, beside the condition.
-VIEWS = ("certainty", "kind")
+VIEWS = ("certainty", "kind", "cause", "treatment")
 DOCUMENT = Table(
     "served_document",
     SERVED,
@@ -522,14 +523,21 @@ def _write_list(connection: Connection, graph: Graph, resource: Resource) -> Non
         ranked = list(dict.fromkeys(claim.object for claim in claims))
         _insert(connection, ORDER, _ranks(resource.name, condition, ranked))
     in_order = graph.in_order.get(resource.name, [])
-    for term in graph.terms(CERTAINTY):
-        ranked = list(dict.fromkeys(c.object for c in in_order if c.certainty == term))
-        _insert(connection, ORDER, _ranks(resource.name, f"certainty:{term}", ranked))
+    # A view per value of each statement-level filter, in one pass over the statements.
+    views: dict[str, dict[str, None]] = defaultdict(dict)
+    for claim in in_order:
+        views[f"certainty:{claim.certainty}"].setdefault(claim.object)
+        if claim.cause_type is not None:
+            views[f"cause:{claim.cause_type}"].setdefault(claim.object)
+        if resource.name == DRUGS:
+            views[f"treatment:{claim.subject}"].setdefault(claim.object)
+    for view, held in views.items():
+        _insert(connection, ORDER, _ranks(resource.name, view, list(held)))
     kinds = {slug: graph.concepts[slug].kind for slug in slugs}
     if resource.kind_vocabulary is not None:
         for term in graph.terms(resource.kind_vocabulary):
-            ranked = [slug for slug in slugs if kinds[slug] == term]
-            _insert(connection, ORDER, _ranks(resource.name, f"kind:{term}", ranked))
+            of_kind = [slug for slug in slugs if kinds[slug] == term]
+            _insert(connection, ORDER, _ranks(resource.name, f"kind:{term}", of_kind))
     _insert(
         connection,
         LISTING,

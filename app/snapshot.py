@@ -55,7 +55,7 @@ logger = logging.getLogger(__name__)
 
 # Bumped whenever what a snapshot holds changes shape (tables, search index, stems): a snapshot
 # of another format is never opened, but built anew.
-FORMAT = 5
+FORMAT = 6
 SUFFIX = ".snapshot.sqlite"
 # Snapshots kept in the directory beside the newest: a worker that has not swapped yet still
 # reads its own (an open file outlives its removal, but a new connection to it would not).
