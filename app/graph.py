@@ -1,27 +1,22 @@
-"""The shape of the knowledge graph at one revision, read once and kept in memory.
+"""The shape of the knowledge graph at one revision, read in a few whole-table reads.
 
 Which concepts each list holds, in which order, under which filters, and the names every
-reference needs: a few small queries when the knowledge revision changes, so that choosing a
-page is never a query. The items themselves (descriptions, codes, evidence) stay in the
-database and are rendered once per revision (app/render.py, app/store.py).
+reference needs. A snapshot's build reads it to render every item (app/render.py) and to write
+the lists' orders and filters (app/served.py); `select` is what those orders must give, and the
+tests hold the snapshot to it. Requests never read it.
 """
 
 import json
-import threading
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, String, select, type_coerce
 
-from app.catalog import BY_NAME, RESOURCES, Resource
+from app.catalog import BY_NAME, Resource
 from app.db import knowledge_revision
 from app.errors import InvalidParameter, NotFound, UnknownReference
 from app.knowledge.lists import BODY_SITES, CAUSES, CERTAINTY, DRUGS, TREATMENTS
 from app.models import Concept, Condition, Predicate, Statement, VocabularyTerm, table
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +91,6 @@ class Graph:
     drugs_of: dict[str, list[Claim]] = field(default_factory=dict)
     # List -> its claims in the sources' order (conditions in slug order).
     in_order: dict[str, list[Claim]] = field(default_factory=dict)
-    # What `derived` has read: kept as long as this revision is served.
-    _derived: dict[Callable[[Connection], Any], Any] = field(default_factory=dict, repr=False)
-    _deriving: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         listed: dict[str, dict[str, list[Claim]]] = defaultdict(lambda: defaultdict(list))
@@ -121,18 +113,6 @@ class Graph:
         self.by_condition = {name: dict(items) for name, items in by_condition.items()}
         self.named, self.under_cause, self.drugs_of = dict(named), dict(under_cause), dict(drugs_of)
         self.in_order = dict(in_order)
-
-    def derived(self, build: Callable[[Connection], T], connection: Connection) -> T:
-        """What `build` reads at this revision, read on first use only (others wait for it):
-        data few requests need, such as the concepts' texts or the search vocabulary."""
-        with self._deriving:
-            if build not in self._derived:
-                self._derived[build] = build(connection)
-            return cast(T, self._derived[build])
-
-    def kept(self, build: Callable[[Connection], T]) -> T | None:
-        """What `build` read, if `derived` has read it already."""
-        return cast(T | None, self._derived.get(build))
 
     def name(self, slug: str) -> str:
         return self.concepts[slug].name
@@ -217,13 +197,6 @@ class Graph:
 
     def body_sites(self, condition: str) -> list[Claim]:
         return self.claims_of_condition(condition, BODY_SITES)
-
-    def path_of(self, slug: str) -> str:
-        """Where a concept is served: its condition page, or the first list that holds it."""
-        if slug in self.conditions:
-            return f"/conditions/{slug}"
-        resource = next((r for r in RESOURCES if self.in_list(r, slug)), None)
-        return f"{resource.path}/{slug}" if resource else ""
 
 
 def load_graph(connection: Connection) -> Graph:

@@ -118,13 +118,11 @@ def consistent_read(engine: Engine) -> Iterator[Connection]:
                 connection.rollback()
 
 
-def built(engine: Engine, directory: Path) -> Path | None:
-    """The snapshot of the database's current revision, if a worker has built it already."""
+def snapshot_path(engine: Engine, directory: Path) -> Path:
+    """Where the snapshot of the database's current revision is, or goes once built."""
     with engine.connect() as connection:
-        path = directory / snapshot_name(
-            database_identity(connection), knowledge_revision(connection)
-        )
-    return path if path.exists() else None
+        revision = knowledge_revision(connection)
+        return directory / snapshot_name(database_identity(connection), revision)
 
 
 def build(engine: Engine, directory: Path) -> Path:

@@ -19,10 +19,10 @@ import anyio.to_thread
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from app.db import knowledge_revision, reading
+from app.db import reading
 from app.errors import Unavailable
 from app.served import Shape, read_shape
-from app.snapshot import built, newest, open_snapshot
+from app.snapshot import newest, open_snapshot, snapshot_path
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -113,17 +113,14 @@ class KnowledgeStore:
         self.watching = asyncio.get_running_loop().create_task(self.watch())
 
     async def refresh(self) -> None:
-        """Swap in the database's current revision's snapshot, built if no worker has yet."""
-        revision = await anyio.to_thread.run_sync(self.database_revision)
-        if revision != self.revision:
-            found = await anyio.to_thread.run_sync(built, self.database, self.directory)
-            path = found or await self.build()
+        """Swap in the snapshot of the database's current revision, built if no worker has yet:
+        one read of the database when nothing changed."""
+        path = await anyio.to_thread.run_sync(snapshot_path, self.database, self.directory)
+        if self.current is None or path != self.current.path:
+            if not path.exists():
+                path = await self.build()
             self.swap(await anyio.to_thread.run_sync(open_snapshot_at, path))
         self.failure = None
-
-    def database_revision(self) -> str:
-        with reading(self.database) as connection:
-            return knowledge_revision(connection)
 
     def swap(self, snapshot: Snapshot) -> None:
         old, self.current = self.current, snapshot

@@ -168,6 +168,19 @@ class Container:
             time.sleep(0.25)
         raise AssertionError(f"{path} did not answer 200 within {timeout} s:\n{self.logs()}")
 
+    def wait_every_worker(self, path: str, timeout: float = 120, answers: int = 20) -> None:
+        """Until `path` answers 200 `answers` times in a row, each on a new connection (the
+        workers share the port: a new connection may go to any of them)."""
+        deadline = time.monotonic() + timeout
+        in_a_row = 0
+        while in_a_row < answers:
+            assert time.monotonic() < deadline, f"{path} kept failing:\n{self.logs()}"
+            with httpx.Client(base_url=self.url, timeout=10) as fresh:
+                ok = fresh.get(path).status_code == 200
+            in_a_row = in_a_row + 1 if ok else 0
+            if not ok:
+                time.sleep(0.25)
+
     def logs(self) -> str:
         result = podman("logs", self.name, check=False)
         return result.stdout + result.stderr
@@ -334,7 +347,9 @@ class TestOnPostgresql:
                 "alembic", "upgrade", "head", check=False,
             )  # fmt: skip
             assert migrated.returncode == 0, migrated.stderr[-4000:]
-            served.wait("/ready")
+            # Each worker builds or opens the new knowledge's snapshot on its own watch: the
+            # container is ready once every worker is, asked on connections of their own.
+            served.wait_every_worker("/ready")
             assert served.healthy()
             for path in ("/conditions", "/causes", "/treatments"):
                 assert served.http.get(path).json() == on_sqlite.http.get(path).json(), path

@@ -27,6 +27,7 @@ from app.lookup import (
     lookup,
 )
 from app.negotiation import JSON
+from app.schemas import SearchHit
 from app.search import search
 from app.served import Shape
 
@@ -236,6 +237,13 @@ def answer(
     """The feed answering an infobutton request: what the code leads to, or, when it leads to
     nothing (or none is sent), what a search for the display name finds."""
     updated = shape.derived(knowledge_updated, connection)
+
+    def entry_of(hit: LookupHit | SearchHit, matched: LookupHit | None, label: str) -> AtomEntry:
+        text = summary(hit.description, matched, recipient, label)
+        return entry(
+            name=hit.name, path=hit.path, text=text, base=base, updated=updated, media_type=JSON
+        )
+
     entries: list[AtomEntry] = []
     shown = code
     if system is not None and code is not None:
@@ -246,30 +254,10 @@ def answer(
                 raise
         else:
             shown = found.code
-            entries = [
-                entry(
-                    name=hit.name,
-                    path=hit.path,
-                    text=summary(hit.description, hit, recipient, system.label),
-                    base=base,
-                    updated=updated,
-                    media_type=JSON,
-                )
-                for hit in found.hits[:MAX_ENTRIES]
-            ]
+            entries = [entry_of(hit, hit, system.label) for hit in found.hits[:MAX_ENTRIES]]
     if not entries and display_name is not None:
         hits = search(connection, shape, display_name, limit=MAX_ENTRIES, offset=0)
-        entries = [
-            entry(
-                name=hit.name,
-                path=hit.path,
-                text=summary(hit.description, None, recipient, ""),
-                base=base,
-                updated=updated,
-                media_type=JSON,
-            )
-            for hit in hits.items
-        ]
+        entries = [entry_of(hit, None, "") for hit in hits.items]
     return feed(
         base=base,
         request_id=request_id,

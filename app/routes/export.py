@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import io
 from collections.abc import Iterator
+from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -166,15 +167,16 @@ def _made(
     """The export made from the snapshot a chunk at a time; kept at `keep` once whole."""
     compressed = io.BytesIO()
     partial = None if keep is None else keep.with_name(f"{keep.name}.partial")
-    file = None if partial is None else partial.open("wb")
-    # The gzip stream is both what a client that takes gzip is sent and the kept file: level 1,
-    # since compressing must keep up with reading (about 5 times smaller all the same).
-    sink = Tee(compressed, file)
     pending: list[bytes] = []  # what a client that does not take gzip is sent next
-    with (
-        gzip.GzipFile(fileobj=sink, mode="wb", mtime=0, compresslevel=1) as gz,
-        snapshot.engine.connect() as connection,
-    ):
+    size = 0
+    with ExitStack() as held:
+        file = None if partial is None else held.enter_context(partial.open("wb"))
+        # The gzip stream is both what a client that takes gzip is sent and the kept file:
+        # level 1, since compressing must keep up with reading (5 times smaller all the same).
+        gz = held.enter_context(
+            gzip.GzipFile(fileobj=Tee(compressed, file), mode="wb", mtime=0, compresslevel=1)
+        )
+        connection = held.enter_context(snapshot.engine.connect())
         for chunk in WRITERS[output.value](connection, snapshot.revision):
             gz.write(chunk)
             # Sent a CHUNK at a time, not an item at a time: each is a trip to a thread.
@@ -182,12 +184,13 @@ def _made(
                 yield _taken(compressed)
             elif not gzipped:
                 pending.append(chunk)
-                if sum(map(len, pending)) >= CHUNK:
+                size += len(chunk)
+                if size >= CHUNK:
                     yield b"".join(pending)
                     pending.clear()
+                    size = 0
     yield _taken(compressed) if gzipped else b"".join(pending)
-    if file is not None and partial is not None and keep is not None:
-        file.close()
+    if partial is not None and keep is not None:
         partial.replace(keep)
 
 
