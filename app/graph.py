@@ -67,6 +67,37 @@ class Filters:
     certainty: str | None = None
     q: str | None = None
 
+    def keeps(self, claim: Claim) -> bool:
+        """Whether the statement-level filters keep a statement: an item is listed for the
+        statements they keep, and served with those alone."""
+        return self.keeps_statement(
+            claim.condition, claim.cause_type, claim.subject, claim.certainty
+        )
+
+    def keeps_statement(
+        self, condition: str, cause_type: str | None, subject: str | None, certainty: str
+    ) -> bool:
+        """`keeps`, for a statement as its parts: a `subject` filtered by treatment is one."""
+        return (
+            (self.condition is None or condition == self.condition)
+            and (self.cause is None or cause_type == self.cause)
+            and (self.treatment is None or subject == self.treatment)
+            and (self.certainty is None or certainty == self.certainty)
+        )
+
+    @property
+    def narrowing(self) -> "Filters":
+        """The statement-level filters alone."""
+        return Filters(
+            condition=self.condition,
+            cause=self.cause,
+            treatment=self.treatment,
+            certainty=self.certainty,
+        )
+
+
+EVERY_STATEMENT = Filters()
+
 
 @dataclass
 class Graph:
@@ -120,10 +151,12 @@ class Graph:
     def terms(self, vocabulary: str) -> list[str]:
         return [term.slug for term in self.vocabularies.get(vocabulary, [])]
 
-    def claims_of(self, resource: str, slug: str, condition: str | None = None) -> list[Claim]:
-        """The claims that put a concept in a list, of one condition or of all."""
+    def claims_of(
+        self, resource: str, slug: str, narrowing: Filters = EVERY_STATEMENT
+    ) -> list[Claim]:
+        """The claims that put a concept in a list, all of them or those the filters keep."""
         claims = self.listed.get(resource, {}).get(slug, [])
-        return [c for c in claims if condition is None or c.condition == condition]
+        return [c for c in claims if narrowing.keeps(c)]
 
     def in_list(self, resource: Resource, slug: str) -> bool:
         return slug in self.listed.get(resource.name, {})
@@ -141,13 +174,7 @@ class Graph:
             claims = self.in_order.get(resource.name, [])
         else:
             claims = self.claims_of_condition(filters.condition, resource.name)
-        kept = (
-            claim.object
-            for claim in claims
-            if (filters.cause is None or claim.cause_type == filters.cause)
-            and (filters.treatment is None or claim.subject == filters.treatment)
-            and (filters.certainty is None or claim.certainty == filters.certainty)
-        )
+        kept = (claim.object for claim in claims if filters.keeps(claim))
         needle = filters.q.casefold() if filters.q else None
         if needle is not None and texts is None:
             raise ValueError("the q filter needs the concepts' texts: see load_texts")

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from app.catalog import RESOURCES, Resource
-from app.graph import Claim, Graph
+from app.graph import EVERY_STATEMENT, Claim, Filters, Graph
 from app.knowledge.ids import definition_claim, guidance_claim
 from app.knowledge.lists import CAUSES, DRUGS, RISK_FACTORS, TREATMENTS
 from app.models import (
@@ -152,12 +152,14 @@ def render_concepts(
     graph: Graph,
     resource: Resource,
     slugs: list[str],
-    condition: str | None = None,
+    narrowing: Filters = EVERY_STATEMENT,
 ) -> dict[str, Any]:
-    """The items of a list, by slug, with the statements of one condition or of all."""
+    """The items of a list, by slug, with every statement or those the statement-level
+    filters keep (one condition's, one certainty's, ...)."""
+    condition = narrowing.condition
     concepts = _concept_rows(connection, slugs)
     codes = _codes(connection, slugs)
-    claims = {slug: graph.claims_of(resource.name, slug, condition) for slug in slugs}
+    claims = {slug: graph.claims_of(resource.name, slug, narrowing) for slug in slugs}
     every_claim = [c for slug in slugs for c in claims[slug]]
     statements = _statements(connection, graph, resource.statement, every_claim)
     by_object: dict[str, list[StatementSchema]] = defaultdict(list)

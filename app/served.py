@@ -25,7 +25,7 @@ memory but the shape, and answers every list, page and detail with a few indexed
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, TypeVar, cast
@@ -271,7 +271,50 @@ def page(
         slugs, total = ordered(connection, resource.name, view, limit, offset)
     else:
         slugs, total = _filtered(connection, resource, filters, limit, offset)
-    return items(connection, resource.name, slugs, filters.condition or WHOLE), total
+    bodies = items(connection, resource.name, slugs, filters.condition or WHOLE)
+    if filters.narrowing != Filters(condition=filters.condition):
+        bodies = [narrowed(body, filters) for body in bodies]
+    return bodies, total
+
+
+# What a list adds to an item from its statements (app/render.py), by the statement's field.
+_FROM_STATEMENTS = {"cause_types": "cause_type", "treatments": "treatment"}
+
+
+def narrowed(body: bytes, filters: Filters) -> bytes:
+    """An item with only the statements the statement-level filters keep (one certainty's, one
+    cause type's, one treatment's), and only the conditions and references those statements
+    make, as the renderer renders an item narrowed so. Narrowing to a condition is rendered
+    ahead (served_item); these filters combine too freely for that, and a page narrows at most
+    its hundred items."""
+    item = json.loads(body)
+    statements = [
+        statement
+        for statement in item["statements"]
+        if filters.keeps_statement(
+            statement["condition"]["slug"],
+            _slug(statement.get("cause_type")),
+            _slug(statement.get("treatment")),
+            statement["certainty"],
+        )
+    ]
+    if len(statements) == len(item["statements"]):
+        return body
+    item["statements"] = statements
+    item["conditions"] = _unique(statement["condition"] for statement in statements)
+    for references, field_name in _FROM_STATEMENTS.items():
+        if references in item:
+            item[references] = _unique(statement[field_name] for statement in statements)
+    return json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _slug(reference: dict[str, Any] | None) -> str | None:
+    return None if reference is None else reference["slug"]
+
+
+def _unique(references: Iterable[dict[str, Any] | None]) -> list[dict[str, Any]]:
+    """References in the order they first come, each once."""
+    return list({ref["slug"]: ref for ref in references if ref is not None}.values())
 
 
 def _view(filters: Filters) -> str | None:
@@ -515,7 +558,9 @@ def _write_list(connection: Connection, graph: Graph, resource: Resource) -> Non
                 narrowed[condition].append(slug)
     for condition, shared in narrowed.items():
         for batch in _batches(shared):
-            rendered = render_concepts(connection, graph, resource, batch, condition)
+            rendered = render_concepts(
+                connection, graph, resource, batch, Filters(condition=condition)
+            )
             _insert(connection, ITEM, _rows(resource.name, condition, rendered))
     _insert(connection, ORDER, _ranks(resource.name, WHOLE, slugs))
     for condition in graph.conditions:

@@ -257,7 +257,10 @@ def bursts(database: Path) -> None:
 
 
 def relevance(database: Path) -> None:
-    print("\n### Search relevance: the relevance set (tests/search_relevance.toml)\n")
+    print(
+        "\n### Search relevance on the project's seeds: the relevance set "
+        "(tests/search_relevance.toml), a report; the tests hold its floors on the test corpus\n"
+    )
     with postgres_database() as postgres:
         urls = {"SQLite": f"sqlite:///{database}"}
         if postgres is not None:

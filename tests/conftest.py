@@ -1,10 +1,15 @@
 """Every test runs against a database built by the real migrations, served by a real uvicorn
 server on loopback and called through httpx.
 
-The database holds the project's seeds and, beside them, the test-only seeds in tests/seeds/
-(a fictional condition that names some of the same concepts), written the way a data revision
-writes them: so every test sees more than one condition, and none may assume there is one.
-Expected counts, slugs and quotes come from the seeds (the `knowledge` fixture).
+The behaviour tests (search, filters, paging, caching, relevance, ...) read the test corpus,
+tests/seeds/: a complete, frozen seed folder (its own vocabulary and code table, a copy of the
+calcinosis cutis seed as it stood when the tests were written, and a fictional condition that
+names some of the same concepts). Their database is migrated to head by the real migrations and
+then holds the corpus instead of the project's seeds, written the way a data revision writes
+knowledge. So the project's seeds can grow and be corrected without changing what these tests
+see, every test sees more than one condition, and none may assume there is one. Expected counts,
+slugs and quotes come from the corpus (the `knowledge` fixture). The tests of the project's own
+seeds (test_seeds.py) derive everything they expect from seed/.
 
 The API tests run once on SQLite (a temporary file) and once more on PostgreSQL (a database
 created for the session and dropped after it) when a server is reachable at TEST_POSTGRES_URL,
@@ -18,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Literal
 
 import httpx
 import pytest
@@ -36,14 +42,21 @@ from app.snapshot import build, open_snapshot
 from tests.databases import scratch_database
 from tools.curation.revisions import apply_changes, changes_between, database_state
 
+# The test corpus: a seed folder of its own, frozen for the tests.
 TEST_SEEDS = Path(__file__).resolve().parent / "seeds"
 
 
-class PostgresTestSettings(BaseSettings):
+class SuiteSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
     # A database on the server to connect to while creating and dropping test databases.
     test_postgres_url: str = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    # The knowledge the shared test database holds: the test corpus, or the project's own seeds
+    # as the migrations write them (for the tests marked `seeds`, which expect only what the
+    # seeds say: `make test` runs them on both).
+    test_knowledge: Literal["corpus", "project"] = "corpus"
+    # Leave PostgreSQL out even when a server is reachable (a quick run on SQLite alone).
+    test_sqlite_only: bool = False
 
 
 def _postgres_problem(url: str) -> str | None:
@@ -61,14 +74,17 @@ def _postgres_problem(url: str) -> str | None:
         engine.dispose()
 
 
-POSTGRES_SETTINGS = PostgresTestSettings()
-POSTGRES_URL = POSTGRES_SETTINGS.test_postgres_url
-POSTGRES_PROBLEM = _postgres_problem(POSTGRES_URL)
+SETTINGS = SuiteSettings()
+POSTGRES_URL = SETTINGS.test_postgres_url
+PROJECT_KNOWLEDGE = SETTINGS.test_knowledge == "project"
+POSTGRES_PROBLEM = (
+    "TEST_SQLITE_ONLY is set" if SETTINGS.test_sqlite_only else _postgres_problem(POSTGRES_URL)
+)
 BACKENDS = ["sqlite"] if POSTGRES_PROBLEM else ["sqlite", "postgresql"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if POSTGRES_PROBLEM and "test_postgres_url" in POSTGRES_SETTINGS.model_fields_set:
+    if POSTGRES_PROBLEM and "test_postgres_url" in SETTINGS.model_fields_set:
         raise pytest.UsageError(f"TEST_POSTGRES_URL is set but unusable: {POSTGRES_PROBLEM}")
 
 
@@ -144,55 +160,67 @@ def eventually(check: Callable[[], bool], seconds: float = 10.0) -> None:
         time.sleep(0.02)
 
 
-def all_seeds(folder: Path) -> Path:
-    """A seed folder holding the project's seeds and the test-only ones."""
-    shutil.copytree(SEED_DIR, folder, dirs_exist_ok=True)
-    for seed in TEST_SEEDS.iterdir():
-        shutil.copytree(seed, folder / seed.name)
+def corpus(folder: Path) -> Path:
+    """A copy of the test corpus, at `folder`: for tests that change it."""
+    shutil.copytree(TEST_SEEDS, folder, dirs_exist_ok=True)
     return folder
 
 
 @pytest.fixture(scope="session")
 def seed_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return all_seeds(tmp_path_factory.mktemp("seeds"))
+    """The seed folder the shared test database holds (a copy, when it is the corpus)."""
+    if PROJECT_KNOWLEDGE:
+        return SEED_DIR
+    return corpus(tmp_path_factory.mktemp("seeds"))
 
 
 @pytest.fixture(scope="session")
 def knowledge(seed_dir: Path) -> Knowledge:
-    """Everything the test database holds, as the seeds say it."""
+    """Everything the shared test database holds, as its seeds say it."""
     return load_knowledge(seed_dir)
 
 
-def add_test_seeds(url: str, knowledge: Knowledge) -> None:
-    """Write the test-only seeds into a database at head, as their data revision would."""
+def write_knowledge(url: str, knowledge: Knowledge) -> None:
+    """Make a database at head hold `knowledge` instead of what the migrations wrote: its rows
+    inserted, updated and deleted as a data revision would write them."""
     engine = create_engine(url, poolclass=pool.NullPool)
     try:
         with engine.begin() as connection:
-            changes = changes_between(database_state(connection), knowledge_rows(knowledge))
-            assert not any(c.update or c.delete for c in changes), (
-                "the project's seeds say something no migration writes: run "
-                "`python -m tools.curation migration SLUG`"
+            apply_changes(
+                connection, changes_between(database_state(connection), knowledge_rows(knowledge))
             )
-            apply_changes(connection, changes)
     finally:
         engine.dispose()
 
 
+def corpus_database(url: str, knowledge: Knowledge) -> None:
+    """Migrate an empty database to head with the real migrations, then give it the corpus."""
+    migrate(url)
+    write_knowledge(url, knowledge)
+
+
+def shared_database(url: str, knowledge: Knowledge) -> None:
+    """The shared test database: the corpus, or the project's seeds as the migrations write
+    them."""
+    if PROJECT_KNOWLEDGE:
+        migrate(url)
+    else:
+        corpus_database(url, knowledge)
+
+
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory, knowledge: Knowledge) -> Iterator[str]:
-    """A SQLite file migrated to head, with the test-only seeds."""
+    """A SQLite file migrated to head, holding the shared knowledge (the corpus by default)."""
     with empty_database("sqlite", tmp_path_factory.mktemp("db")) as url:
-        migrate(url)
-        add_test_seeds(url, knowledge)
+        shared_database(url, knowledge)
         yield url
 
 
 @pytest.fixture(scope="session")
 def postgresql_url(knowledge: Knowledge) -> Iterator[str]:
-    """A PostgreSQL database migrated to head, with the test-only seeds; dropped at the end."""
+    """A PostgreSQL database migrated to head, holding the shared knowledge; dropped at the end."""
     with postgres_database() as url:
-        migrate(url)
-        add_test_seeds(url, knowledge)
+        shared_database(url, knowledge)
         yield url
 
 

@@ -4,7 +4,7 @@ The test database holds every seed (the project's and the test-only ones): each 
 read from the seeds (tests/expect.py), so that no test assumes there is one condition.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -14,6 +14,9 @@ from app.knowledge import Knowledge
 from app.knowledge.codes import CODE_SYSTEMS, CODE_TABLE, read_code_table
 from app.knowledge.seeds import Seed
 from tests import expect
+
+# Expects only what the seeds say: runs on the project's seeds too (conftest).
+pytestmark = pytest.mark.seeds
 
 LISTS = [f"/{name}" for name in expect.LISTS]
 EVERY_LIST = ["/conditions", *LISTS, "/sources"]
@@ -130,6 +133,36 @@ class TestLists:
         assert body["errors"][0]["parameter"] == "certainty"
         assert "suspected" in body["errors"][0]["message"]
 
+    def test_statement_filters_narrow_the_statements(
+        self, client: httpx.Client, knowledge: Knowledge
+    ) -> None:
+        """`certainty`, `cause` and `treatment`, like `condition`, keep the items with a
+        statement they keep, each with those statements alone and the conditions they name."""
+        narrowings: list[tuple[str, str, str, Callable[[dict[str, Any]], str | None]]] = [
+            (name, "certainty", term, lambda s: s["certainty"])
+            for name in expect.LISTS
+            for term in dict.fromkeys(s.certainty for _, s in expect.statements(knowledge, name))
+        ]
+        narrowings += [
+            ("risk-factors", "cause", cause, lambda s: (s["cause_type"] or {}).get("slug"))
+            for cause in expect.listed(knowledge, "causes")
+        ]
+        narrowings += [
+            ("drugs", "treatment", treatment, lambda s: s["treatment"]["slug"])
+            for treatment in expect.listed(knowledge, "treatments")
+        ]
+        for name, parameter, value, of in narrowings:
+            for item in everything(client, f"/{name}", **{parameter: value}):
+                statements = item["statements"]
+                assert statements, (name, value)
+                assert {of(s) for s in statements} == {value}, (name, value)
+                named = dict.fromkeys(s["condition"]["slug"] for s in statements)
+                assert [ref["slug"] for ref in item["conditions"]] == list(named)
+                if parameter == "cause":
+                    assert [ref["slug"] for ref in item["cause_types"]] == [value]
+                if parameter == "treatment":
+                    assert [ref["slug"] for ref in item["treatments"]] == [value]
+
 
 class TestDetails:
     @pytest.mark.parametrize("path", EVERY_LIST)
@@ -190,6 +223,7 @@ class TestStatements:
                 dict.fromkeys(seed.condition for seed, _ in wanted)
             )
 
+    @pytest.mark.corpus
     def test_shared_concepts_list_every_condition_with_its_own_evidence(
         self, client: httpx.Client, knowledge: Knowledge
     ) -> None:
@@ -316,6 +350,7 @@ class TestConditions:
                 entries = [entry["slug"] for entry in section["statements"]]
                 assert list(dict.fromkeys(entries)) == [item["slug"] for item in listed]
 
+    @pytest.mark.corpus
     def test_a_condition_named_by_another_says_so(
         self, client: httpx.Client, knowledge: Knowledge
     ) -> None:

@@ -1,7 +1,10 @@
 """What the calcinosis cutis article says, served as it says it: its facts, hedges and codes.
 
-These tests read one real condition through `?condition=` and by slug, so that other conditions
-sharing its concepts change nothing here.
+These tests read the test corpus's frozen copy of the calcinosis cutis seed
+(tests/seeds/calcinosis-cutis): an article of real shape whose every claim the tests know. So
+they hold the serving of facts, hedges and codes to a known reading, and a correction of the
+project's own seed changes nothing here. They read one condition through `?condition=` and by
+slug, so that other conditions sharing its concepts change nothing either.
 """
 
 from typing import Any

@@ -16,13 +16,19 @@ import pytest
 from sqlalchemy import create_engine, pool
 
 from app.config import ROOT
+from app.knowledge import knowledge_rows, load_knowledge
 from migrations.frozen import FrozenDataError, Shape, read_changes
 from tests.conftest import TEST_SEEDS
+from tests.nodejs import MODULES
 from tools.contract import document_of, read_document, without_knowledge
-from tools.curation.revisions import State, database_state
+from tools.curation.revisions import State, changes_between, database_state
 
 TEST_SEED = "glimmerfold-syndrome"
+# A second fictional condition, shaped unlike the first and needing new vocabulary, with the
+# terms a curator adds to seed/vocabulary.toml for it.
+NEW_CONDITION = Path(__file__).resolve().parent / "curator" / "quillmoss-rash"
 RUFF = Path(sys.executable).parent / "ruff"
+IGNORED = shutil.ignore_patterns("__pycache__", "node_modules")
 
 
 @pytest.fixture
@@ -31,7 +37,7 @@ def project(tmp_path: Path) -> Path:
     copy = tmp_path / "project"
     copy.mkdir()
     for name in ("app", "migrations", "seed", "tools"):
-        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(ROOT / name, copy / name, ignore=IGNORED)
     shutil.copy(ROOT / "alembic.ini", copy)
     return copy
 
@@ -125,7 +131,7 @@ class TestNew:
 
 class TestAddingACondition:
     def test_new_check_migration_upgrade_downgrade(
-        self, project: Path, empty_database_url: str, sqlite_url: str
+        self, project: Path, empty_database_url: str
     ) -> None:
         url = empty_database_url
         alembic(project, url, "upgrade", "head")
@@ -146,8 +152,9 @@ class TestAddingACondition:
         assert "The migrations write exactly what the seeds say." in curate(project, "check").stdout
 
         alembic(project, url, "upgrade", "head")
-        # Exactly the knowledge the suite's own database holds, seeds and test seeds alike.
-        assert canonical(state(url)) == canonical(state(sqlite_url))
+        # Exactly the knowledge the seeds hold, the project's and the new one alike.
+        wanted = knowledge_rows(load_knowledge(project / "seed"))
+        assert not any(changes_between(state(url), wanted))
         # ... and the same contract: the checked-in OpenAPI document needs no change.
         checked_in = read_document()
         assert checked_in is not None
@@ -158,26 +165,58 @@ class TestAddingACondition:
         alembic(project, url, "downgrade", "-1")
         assert canonical(state(url)) == canonical(before)
 
-    def test_diff_shows_what_clients_will_see_change(self, project: Path, sqlite_url: str) -> None:
-        path = project / "seed" / "calcinosis-cutis-v2" / "knowledge.toml"
+    def test_a_new_condition_changes_no_test(self, project: Path) -> None:
+        """A curator adds a condition with new vocabulary, by the docs alone: `new`, the
+        knowledge file, the terms, `check`, `migration`. Then the suite's tests that expect only
+        what the seeds say pass on the project's seeds, none of them edited."""
+        shutil.copytree(ROOT / "tests", project / "tests", ignore=IGNORED)
+        (project / "tests" / "node" / "node_modules").symlink_to(MODULES, target_is_directory=True)
+        shutil.copy(ROOT / "pyproject.toml", project)
+        slug = NEW_CONDITION.name
+        curate(project, "new", slug, "--source", str(NEW_CONDITION / "source.txt"))
+        shutil.copy(NEW_CONDITION / "knowledge.toml", project / "seed" / slug)
+        terms = (NEW_CONDITION / "vocabulary.toml").read_text(encoding="utf-8")
+        with (project / "seed" / "vocabulary.toml").open("a", encoding="utf-8") as vocabulary:
+            vocabulary.write("\n" + terms)
+        assert "changes no migration writes yet" in curate(project, "check").stdout
+        curate(project, "migration", slug)
+        assert "The migrations write exactly what the seeds say." in curate(project, "check").stdout
+
+        # On SQLite alone, to keep it short: the backends are compared elsewhere.
+        env = {**os.environ, "PYTHONPATH": str(project), "TEST_KNOWLEDGE": "project"}
+        env |= {"TEST_SQLITE_ONLY": "1"}
+        env.pop("TEST_POSTGRES_URL", None)
+        pytest_args = ["-q", "-p", "no:cacheprovider", "-x", "-m", "seeds and not corpus"]
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", *pytest_args],
+            cwd=project, env=env, capture_output=True, text=True, timeout=900,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-2000:]
+        assert " passed" in done.stdout
+
+    def test_diff_shows_what_clients_will_see_change(
+        self, project: Path, empty_database_url: str
+    ) -> None:
+        add_test_condition(project)
+        curate(project, "migration", TEST_SEED)
+        alembic(project, empty_database_url, "upgrade", "head")
+        path = project / "seed" / TEST_SEED / "knowledge.toml"
         text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace('also_called = ["RA"]', 'also_called = ["RA", "rheumatism"]'))
-        diffed = run(project, "-m", "tools.curation", "diff", database_url=sqlite_url).stdout
-        assert "~ concept rheumatoid-arthritis (also_called)" in diffed
-        # The test-only seed is in that database and not in the project's seeds.
-        assert f"- concept {TEST_SEED}" in diffed
+        old = 'also_called = ["silver folds"]'
+        assert old in text
+        path.write_text(text.replace(old, 'also_called = ["silver folds", "glimmer folds"]'))
+        diffed = run(project, "-m", "tools.curation", "diff", database_url=empty_database_url)
+        assert "~ concept silver-skin-folds (also_called)" in diffed.stdout
+        # A condition the database holds and the seeds no longer do.
+        shutil.rmtree(project / "seed" / TEST_SEED)
+        diffed = run(project, "-m", "tools.curation", "diff", database_url=empty_database_url)
+        assert f"- concept {TEST_SEED}" in diffed.stdout
 
 
 class TestRefusals:
     @pytest.mark.parametrize(
         ("old", "new", "message"),
         [
-            (
-                '[[concepts]]\nslug = "warm-folds"',
-                '[[concepts]]\nslug = "biopsy"\nname = "Biopsy of a fold"\n\n'
-                '[[concepts]]\nslug = "warm-folds"',
-                "concept 'biopsy': already defined in seed/calcinosis-cutis-v2/knowledge.toml",
-            ),
             (
                 'evidence = ["Glimmerfold syndrome is caused by hyperparathyroidism."]',
                 'evidence = ["Glimmerfold syndrome is caused by high calcium."]',
@@ -196,26 +235,43 @@ class TestRefusals:
                 "concept 'warm-folds': ICD-10-CM R20.8 is not in the verified codes.md",
             ),
         ],
-        ids=["slug clash", "missing quote", "ambiguous quote", "unknown code"],
+        ids=["missing quote", "ambiguous quote", "unknown code"],
     )
     def test_one_clear_message_and_nothing_written(
         self, project: Path, old: str, new: str, message: str
     ) -> None:
-        add_test_condition(project)
-        path = project / "seed" / TEST_SEED / "knowledge.toml"
-        text = path.read_text(encoding="utf-8")
-        assert old in text
-        path.write_text(text.replace(old, new, 1), encoding="utf-8")
-        versions = sorted((project / "migrations" / "versions").iterdir())
-        for command in ("check", "migration"):
-            args = [command, TEST_SEED] if command == "migration" else [command]
-            done = curate(project, *args, check=False)
-            assert done.returncode == 1
-            lines = done.stderr.splitlines()
-            assert lines[0] == f"seed/{TEST_SEED}/knowledge.toml: " + lines[0].split(": ", 1)[1]
-            assert message in lines[0]
-            assert lines[1:] == ["1 problem: nothing can be loaded."]
-        assert sorted((project / "migrations" / "versions").iterdir()) == versions
+        refused_with_nothing_written(project, old, new, message)
+
+    def test_a_concept_another_seed_defines_is_not_defined_again(self, project: Path) -> None:
+        seed, concept = next(iter(load_knowledge(project / "seed").concepts()))
+        refused_with_nothing_written(
+            project,
+            '[[concepts]]\nslug = "warm-folds"',
+            f'[[concepts]]\nslug = "{concept.slug}"\nname = "Another {concept.name}"\n\n'
+            '[[concepts]]\nslug = "warm-folds"',
+            f"concept '{concept.slug}': already defined in seed/{seed.path.parent.name}/"
+            "knowledge.toml",
+        )
+
+
+def refused_with_nothing_written(project: Path, old: str, new: str, message: str) -> None:
+    """A careless edit of the new seed: check and migration refuse it with one clear message,
+    and write no revision."""
+    add_test_condition(project)
+    path = project / "seed" / TEST_SEED / "knowledge.toml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    versions = sorted((project / "migrations" / "versions").iterdir())
+    for command in ("check", "migration"):
+        args = [command, TEST_SEED] if command == "migration" else [command]
+        done = curate(project, *args, check=False)
+        assert done.returncode == 1
+        lines = done.stderr.splitlines()
+        assert lines[0] == f"seed/{TEST_SEED}/knowledge.toml: " + lines[0].split(": ", 1)[1]
+        assert message in lines[0]
+        assert lines[1:] == ["1 problem: nothing can be loaded."]
+    assert sorted((project / "migrations" / "versions").iterdir()) == versions
 
 
 class TestFrozenRevisions:

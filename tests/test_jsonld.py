@@ -16,6 +16,9 @@ from app.knowledge.codes import CODE_SYSTEMS
 from tests.nodejs import run, tool, workspace
 from tests.test_api import everything
 
+# Expects only what the seeds say: runs on the project's seeds too (conftest).
+pytestmark = pytest.mark.seeds
+
 JSON_LD = "application/ld+json"
 SYSTEM_NAMES = {uri: name for name, uri in CODE_SYSTEMS.items()}
 # schema.org property -> (list endpoint of the section, the types its nodes may have).

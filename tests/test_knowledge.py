@@ -13,7 +13,7 @@ import pytest
 from app.config import SEED_DIR
 from app.knowledge import SeedError, knowledge_rows, load_knowledge
 from app.knowledge.quotes import closest_passage, locate
-from tests.conftest import all_seeds
+from tests.conftest import corpus
 
 ARTICLE_SHA256 = "e7eafe3d0a22f040dc861e58c5076fe8ecce78dbacef5009a6082075bd1e6cc1"
 TEST_SEED = "glimmerfold-syndrome"
@@ -22,7 +22,7 @@ SILVER_FOLDS = "The main sign of glimmerfold syndrome is silver-colored folds on
 
 @pytest.fixture
 def seeds(tmp_path: Path) -> Path:
-    return all_seeds(tmp_path / "seed")
+    return corpus(tmp_path / "seed")
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -127,7 +127,7 @@ class TestRefusals:
         )
         message = refusal(seeds)
         assert (
-            "concept 'kidney-function-test': already defined in seed/calcinosis-cutis-v2" in message
+            "concept 'kidney-function-test': already defined in seed/calcinosis-cutis/" in message
         )
         assert "define a concept once and refer to it by slug" in message
 

@@ -5,9 +5,13 @@ import re
 from importlib.metadata import version
 
 import httpx
+import pytest
 
 from app.db import migration_script
 from app.knowledge import Knowledge
+
+# Expects only what the seeds say: runs on the project's seeds too (conftest).
+pytestmark = pytest.mark.seeds
 
 
 def migration_head(database_url: str) -> str:
@@ -52,6 +56,7 @@ class TestMeta:
             text = client.get(f"/sources/{source['slug']}/text").content
             assert source["sha256"] == hashlib.sha256(text).hexdigest()
 
+    @pytest.mark.corpus
     def test_sources_carry_their_attribution_when_the_seed_gives_it(
         self, client: httpx.Client, knowledge: Knowledge
     ) -> None:

@@ -12,7 +12,7 @@ import pytest
 import snowballstemmer  # type: ignore[import-untyped]
 from sqlalchemy import Engine, create_engine, event, pool, select, text
 
-from app.db import migrate
+from app.knowledge import Knowledge
 from app.search import SEARCH_INDEX, _found, load_vocabulary, search
 from app.search_index import (
     FIELDS,
@@ -22,13 +22,13 @@ from app.search_index import (
     words_of,
 )
 from app.served import read_shape
-from tests.conftest import snapshot_of
+from tests.conftest import corpus_database, snapshot_of
 
 
 @pytest.fixture
-def writer(empty_database_url: str) -> Iterator[Engine]:
-    """A database migrated to head, and an engine that may write to it."""
-    migrate(empty_database_url)
+def writer(empty_database_url: str, knowledge: Knowledge) -> Iterator[Engine]:
+    """A database at head holding the test corpus, and an engine that may write to it."""
+    corpus_database(empty_database_url, knowledge)
     engine = create_engine(empty_database_url, poolclass=pool.NullPool)
     yield engine
     engine.dispose()

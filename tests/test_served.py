@@ -15,6 +15,9 @@ from app.graph import Filters, Graph, load_graph, load_texts
 from app.knowledge.lists import CAUSES, CERTAINTY, TREATMENTS
 from app.render import render_concepts
 
+# Expects only what the seeds say: runs on the project's seeds too (conftest).
+pytestmark = pytest.mark.seeds
+
 
 @pytest.fixture(scope="module")
 def graph(database_url: str) -> Iterator[tuple[Graph, dict[str, str]]]:
@@ -46,19 +49,27 @@ def filter_sets(graph: Graph, resource: Resource) -> Iterator[Filters]:
 
 @pytest.mark.parametrize("resource", RESOURCES, ids=lambda resource: resource.name)
 def test_every_filtered_list_is_what_the_graph_selects(
-    served_snapshot: Engine, graph: tuple[Graph, dict[str, str]], resource: Resource
+    served_snapshot: Engine,
+    graph: tuple[Graph, dict[str, str]],
+    database_url: str,
+    resource: Resource,
 ) -> None:
     knowledge, texts = graph
-    with served_snapshot.connect() as connection:
+    engine = create_engine(database_url, poolclass=pool.NullPool)
+    with served_snapshot.connect() as connection, engine.connect() as database:
         shape = served.read_shape(connection)
         for filters in filter_sets(knowledge, resource):
             expected = knowledge.select(resource, filters, texts)
             bodies, total = served.page(connection, shape, resource, filters, 100, 0)
             assert total == len(expected), filters
             assert [json.loads(body)["slug"] for body in bodies] == expected[:100], filters
+            # Each item with the statements the statement-level filters keep, and only those.
+            narrowed = rendered(database, knowledge, resource, expected[:100], filters.narrowing)
+            assert list(map(json.loads, bodies)) == list(map(json.loads, narrowed)), filters
             # And a page further on, by its ranks.
             later, _total = served.page(connection, shape, resource, filters, 2, 1)
             assert [json.loads(body)["slug"] for body in later] == expected[1:3], filters
+    engine.dispose()
 
 
 @pytest.mark.parametrize("resource", RESOURCES, ids=lambda resource: resource.name)
@@ -72,11 +83,12 @@ def test_every_item_is_rendered_as_the_renderer_renders_it(
     slugs = list(knowledge.listed.get(resource.name, {}))
     engine = create_engine(database_url, poolclass=pool.NullPool)
     with engine.connect() as database, served_snapshot.connect() as connection:
-        expected = rendered(database, knowledge, resource, slugs, None)
+        expected = rendered(database, knowledge, resource, slugs, Filters())
         assert served.items(connection, resource.name, slugs) == expected
         for condition in knowledge.conditions:
-            named = [s for s in slugs if knowledge.claims_of(resource.name, s, condition)]
-            narrowed = rendered(database, knowledge, resource, named, condition)
+            mine = Filters(condition=condition)
+            named = [s for s in slugs if knowledge.claims_of(resource.name, s, mine)]
+            narrowed = rendered(database, knowledge, resource, named, mine)
             assert served.items(connection, resource.name, named, condition) == narrowed
     engine.dispose()
 
@@ -86,7 +98,7 @@ def rendered(
     graph: Graph,
     resource: Resource,
     slugs: list[str],
-    condition: str | None,
+    narrowing: Filters,
 ) -> list[bytes]:
-    items = render_concepts(connection, graph, resource, slugs, condition)
+    items = render_concepts(connection, graph, resource, slugs, narrowing)
     return [served.to_json(items[slug]) for slug in slugs]
