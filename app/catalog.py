@@ -5,6 +5,8 @@ from typing import Any
 
 from app.knowledge import lists
 from app.schemas import (
+    AggravatingFactor,
+    AggravatingFactorPage,
     Cause,
     CausePage,
     Complication,
@@ -16,6 +18,8 @@ from app.schemas import (
     DrugPage,
     DrugStatement,
     Page,
+    Population,
+    PopulationPage,
     Prevention,
     PreventionPage,
     PreventionStatement,
@@ -117,7 +121,26 @@ PREVENTION = Resource(
     singular="prevention measure",
     plural="prevention measures",
 )
+AGGRAVATING_FACTORS = Resource(
+    lists.AGGRAVATING_FACTORS,
+    "aggravating_factor",
+    AggravatingFactor,
+    AggravatingFactorPage,
+    Statement,
+    singular="aggravating factor",
+    plural="aggravating factors",
+)
+POPULATIONS = Resource(
+    lists.POPULATIONS,
+    "population",
+    Population,
+    PopulationPage,
+    Statement,
+    singular="population",
+    plural="populations",
+)
 
+# In the order of lists.CONCEPT_LISTS.
 RESOURCES: tuple[Resource, ...] = (
     CAUSES,
     RISK_FACTORS,
@@ -127,5 +150,7 @@ RESOURCES: tuple[Resource, ...] = (
     TREATMENTS,
     DRUGS,
     PREVENTION,
+    AGGRAVATING_FACTORS,
+    POPULATIONS,
 )
 BY_NAME = {resource.name: resource for resource in RESOURCES}

@@ -2,8 +2,12 @@
 own types (checked against schema-dts in the tests).
 
 The vocabulary has no property for a therapy's indications or a prevention measure's audience
-(`indication` is no longer one), so those stay in the JSON answers; `possibleComplication` takes
-text, so complications are named there and typed, with their codes, where the source mentions them.
+(`indication` is no longer one), nor for what makes a condition worse, so those stay in the JSON
+answers; `possibleComplication` takes text, so complications are named there and typed, with
+their codes, where the source mentions them. `epidemiology` ("the characteristics of associated
+patients, such as age, gender") and `naturalProgression` take text too: the first names the
+groups of people more likely to have the condition and says how common it is (guidance of the
+`prevalence` aspect), the second says how it starts and goes on (`onset`, `course`).
 """
 
 from collections.abc import Callable
@@ -16,6 +20,7 @@ from app.catalog import (
     CAUSES,
     COMPLICATIONS,
     DRUGS,
+    POPULATIONS,
     PREVENTION,
     RESOURCES,
     RISK_FACTORS,
@@ -101,6 +106,19 @@ SECTIONS: dict[str, tuple[Resource, Callable[[str, Any, dict[str, Drug]], Value]
 }
 
 
+def _text_properties(condition: ConditionSchema, populations: list[Any]) -> dict[str, list[str]]:
+    """epidemiology: the groups more likely to have it, and how common it is;
+    naturalProgression: how it starts and goes on (guidance sections, by aspect)."""
+
+    def guidance(*aspects: str) -> list[str]:
+        return [g.description for g in condition.guidance if g.aspect in aspects]
+
+    return {
+        "epidemiology": [item.name for item in populations] + guidance("prevalence"),
+        "naturalProgression": guidance("onset", "course"),
+    }
+
+
 def condition_document(connection: Connection, slug: str, base_url: str, missing: str) -> Node:
     """The condition as a schema.org MedicalCondition; node ids are this API's public URLs.
 
@@ -123,6 +141,9 @@ def condition_document(connection: Connection, slug: str, base_url: str, missing
         values = [value(base, item, drugs) for item in listed[resource.name]]
         if values:
             document[prop] = values
+    for prop, texts in _text_properties(condition, listed[POPULATIONS.name]).items():
+        if texts:
+            document[prop] = texts
     if condition.body_sites:
         document["associatedAnatomy"] = [
             entity("AnatomicalStructure", f"{condition_id}#{site.slug}", site)

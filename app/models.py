@@ -51,6 +51,8 @@ class VocabularyTerm(SQLModel, table=True):
     label: str
     description: str
     position: int
+    # The term in everyday words ("not proven"); None where the vocabulary gives none.
+    plain: str | None = None
 
 
 class Predicate(SQLModel, table=True):
@@ -64,6 +66,7 @@ class Predicate(SQLModel, table=True):
     # "condition", or the resource its subjects are served in ("treatments").
     subject: str
     position: int
+    plain: str | None = None
 
 
 class Concept(SQLModel, table=True):
@@ -76,6 +79,14 @@ class Concept(SQLModel, table=True):
     also_called: list[str] = Field(sa_column=Column(JSON, nullable=False))
     # A term of the kind vocabulary of the list it is served in (treatment kind, test kind).
     kind: str | None = Field(default=None, index=True)
+
+
+class ConceptRedirect(SQLModel, table=True):
+    """A slug a correction renamed or merged into a concept: its old URLs lead to the concept."""
+
+    __tablename__ = "concept_redirect"
+    old_slug: str = Field(primary_key=True)
+    concept_slug: str = Field(foreign_key="concept.slug", index=True)
 
 
 class ConceptCode(SQLModel, table=True):
@@ -106,6 +117,9 @@ class Guidance(SQLModel, table=True):
     name: str
     description: str
     position: int
+    # A guidance-aspect term (prevalence, onset, ...) and a certainty term, where given.
+    aspect: str | None = None
+    certainty: str | None = None
 
 
 class Statement(SQLModel, table=True):

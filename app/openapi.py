@@ -24,13 +24,13 @@ from app.catalog import RESOURCES
 from app.config import Settings
 from app.db import reading
 from app.jsonld import condition_document
-from app.knowledge.lists import CERTAINTY
+from app.knowledge.lists import CERTAINTY, GUIDANCE_ASPECT
 from app.lookup import code_system, lookup
 from app.lookup.infobutton import CODE, SYSTEM, XML, answer, atom_xml
 from app.negotiation import JSON, JSON_LD
 from app.routes.export import NDJSON, listed, sections
 from app.routes.index import index
-from app.schemas import Health, Readiness, SearchHit, Source
+from app.schemas import Guidance, Health, Readiness, SearchHit, Source
 from app.search import search
 from app.search_index import KINDS
 from app.served import Shape
@@ -40,11 +40,12 @@ OPENAPI_URL = "/openapi.json"
 
 DESCRIPTION = """\
 Each condition comes with its causes, risk factors, symptoms, complications, tests, treatments,
-drugs and prevention: concepts shared by every condition that names them, each with the
-statements its sources make about it. Every statement quotes its source verbatim, with the
-character offsets of the quote, and keeps the source's certainty (`stated`, `possible`,
-`suspected`); every concept carries only terminology codes (ICD-10-CM, MeSH, ATC, RxNorm, LOINC)
-verified against public code tables, each saying how well it fits (exact, broader, ...).
+drugs, prevention, what makes it worse and who is more likely to have it: concepts shared by
+every condition that names them, each with the statements its sources make about it. Every
+statement quotes its source verbatim, with the character offsets of the quote, and keeps the
+source's certainty (`stated`, `possible`, `suspected`); every concept carries only terminology
+codes (ICD-10-CM, MeSH, ATC, RxNorm, LOINC) verified against public code tables, each saying how
+well it fits (exact, broader, ...).
 
 **Source.** All content is drawn from the source texts served at `/sources`, each with its
 SHA-256; `/sources/{slug}/text` serves the exact text that evidence offsets index into.
@@ -63,6 +64,8 @@ _RESOURCE_TAGS = {
     "treatments": "Treatments with their kind, aims, indications, cautions and drugs.",
     "drugs": "Drugs, with the treatments that give them.",
     "prevention": "Measures that reduce the risk, each with the people it is for.",
+    "aggravating-factors": "What makes a condition worse: substances, activities, circumstances.",
+    "populations": "Groups of people more likely to have a condition: an age, pregnancy, a sex.",
 }
 TAGS: list[dict[str, str]] = [
     {
@@ -103,8 +106,8 @@ def _export_head(connection: Connection, revision: str) -> tuple[dict[str, Any],
 
 
 def _first_page(item: Any, total: int) -> dict[str, Any]:
-    """A list's answer to `limit=1`."""
-    return {"items": [item], "total": total, "limit": 1, "offset": 0}
+    """A list's answer to `limit=1` (an empty page for a list that holds nothing yet)."""
+    return {"items": [] if item is None else [item], "total": total, "limit": 1, "offset": 0}
 
 
 def response_examples(
@@ -114,11 +117,10 @@ def response_examples(
     yield "/", JSON, index(app).model_dump(mode="json")
     for resource in RESOURCES:
         bodies, total = served.whole_page(connection, resource.name, 1, 0)
-        if not bodies:
-            continue  # a list the knowledge does not use yet has no example to show
-        body = json.loads(bodies[0])
+        body = json.loads(bodies[0]) if bodies else None
         yield resource.path, JSON, _first_page(body, total)
-        yield f"{resource.path}/{{slug}}", JSON, body
+        if body is not None:  # a list the knowledge does not use yet has no item to show
+            yield f"{resource.path}/{{slug}}", JSON, body
     bodies, total = served.whole_page(connection, served.CONDITIONS, 1, 0)
     if bodies:
         condition = json.loads(bodies[0])
@@ -204,8 +206,9 @@ def add_vocabularies(schema: dict[str, Any], shape: Shape) -> None:
 
 def add_response_vocabularies(schema: dict[str, Any], shape: Shape) -> None:
     """List, on each vocabulary field of the answers, the terms the knowledge holds: every
-    `certainty` (statements, section entries, mentions), a search hit's `kind` and the `kind`
-    of a test or a treatment, so that a client knows every value it may be sent."""
+    `certainty` (statements, section entries, mentions, guidance), a search hit's `kind`, the
+    `kind` of a test or a treatment and a guidance section's `aspect`, so that a client knows
+    every value it may be sent."""
     components = schema.get("components", {}).get("schemas", {})
     fields: dict[tuple[str, str], list[str]] = {
         (name, "certainty"): shape.terms.get(CERTAINTY, [])
@@ -213,6 +216,7 @@ def add_response_vocabularies(schema: dict[str, Any], shape: Shape) -> None:
         if "certainty" in component.get("properties", {})
     }
     fields[(SearchHit.__name__, "kind")] = list(KINDS)
+    fields[(Guidance.__name__, "aspect")] = shape.terms.get(GUIDANCE_ASPECT, [])
     for resource in RESOURCES:
         if resource.kind_vocabulary is not None:
             terms = shape.terms.get(resource.kind_vocabulary, [])

@@ -240,6 +240,8 @@ def render_conditions(
                     slug=g.slug,
                     name=g.name,
                     description=g.description,
+                    aspect=g.aspect,
+                    certainty=g.certainty,
                     evidence=evidence[guidance_claim(slug, g.slug)],
                 )
                 for g in guidance[slug]

@@ -129,6 +129,14 @@ class Prevention(Concept[PreventionStatement]):
     """A measure that reduces the risk of a condition, with the people it is for."""
 
 
+class AggravatingFactor(Concept[Statement]):
+    """What can make a condition worse: a substance, an activity, a circumstance."""
+
+
+class Population(Concept[Statement]):
+    """A group of people more likely to have a condition: an age, pregnancy, a sex, ..."""
+
+
 class BodySite(Concept[Statement]):
     """A part of the body where the condition can occur."""
 
@@ -139,6 +147,15 @@ class Guidance(Schema):
     slug: str
     name: str
     description: str
+    aspect: str | None = Field(
+        description="What the section is about, a guidance-aspect term from /vocabulary: "
+        "`prevalence` (how common it is), `onset` (how it starts), `course`, ...; null where "
+        "the knowledge does not say."
+    )
+    certainty: str | None = Field(
+        description="How sure the source is of it, as a statement's certainty; null where the "
+        "knowledge does not say."
+    )
     evidence: list[Evidence]
 
 
@@ -185,11 +202,13 @@ class Condition(Schema):
     codes: list[Code]
     evidence: list[Evidence] = Field(description="The source's definition, quoted.")
     guidance: list[Guidance] = Field(
-        description="When to see a doctor, how it is diagnosed, how treatment is chosen, ..."
+        description="When to see a doctor, how it is diagnosed, how treatment is chosen, how "
+        "common it is, how it starts, ..."
     )
     body_sites: list[BodySite] = Field(description="Where else in the body it can occur.")
     sections: dict[str, Section] = Field(
-        description="Every kind of statement, by list: causes, risk_factors, symptoms, ..."
+        description="Every kind of statement, by list: causes, risk_factors, symptoms, ..., "
+        "aggravating_factors (what makes it worse), populations (who is more likely to have it)."
     )
     named_by: list[Mention] = Field(description="Other conditions' statements that name it.")
 
@@ -253,11 +272,15 @@ class SearchHit(Schema):
 
 
 class Term(Schema):
-    """A term of a vocabulary: its slug, a label and what it means."""
+    """A term of a vocabulary: its slug, a label, what it means, and the same in plain words."""
 
     slug: str
     label: str
     description: str
+    plain: str | None = Field(
+        description='The term in everyday words, e.g. "not proven" for `suspected`; null where '
+        "the vocabulary gives none."
+    )
 
 
 class PredicateTerm(Term):
@@ -270,7 +293,8 @@ class Vocabulary(Schema):
 
     predicates: list[PredicateTerm]
     vocabularies: dict[str, list[Term]] = Field(
-        description="By name: certainty, code-relation, treatment-kind, test-kind, ..."
+        description="By name: certainty, code-relation, treatment-kind, test-kind, "
+        "guidance-aspect, ..."
     )
 
 
@@ -320,6 +344,14 @@ class DrugPage(Page[Drug]):
 
 class PreventionPage(Page[Prevention]):
     """One page of prevention measures."""
+
+
+class AggravatingFactorPage(Page[AggravatingFactor]):
+    """One page of aggravating factors."""
+
+
+class PopulationPage(Page[Population]):
+    """One page of populations."""
 
 
 class SourcePage(Page[Source]):

@@ -38,11 +38,14 @@ from sqlalchemy import (
 
 from app.knowledge.ids import definition_claim, guidance_claim
 from app.knowledge.lists import (
+    AGGRAVATING_FACTORS,
     CAUSES,
     COMPLICATIONS,
     CONCEPT_LISTS,
     DRUGS,
+    GUIDANCE_ASPECT,
     KIND_VOCABULARIES,
+    POPULATIONS,
     PREVENTION,
     RISK_FACTORS,
     SYMPTOMS,
@@ -77,6 +80,10 @@ KIND_WORDS = {
     TREATMENTS: "treatment, treat, therapy, cure",
     DRUGS: "drug, medicine, medication",
     PREVENTION: "prevent, avoid",
+    # "What makes it worse?", "what aggravates it", "triggers".
+    AGGRAVATING_FACTORS: "worse, worsen, aggravate, trigger",
+    # "Who gets it?", "who is likely to have it", "more common in older people".
+    POPULATIONS: "people, gets, likely, common, population, group",
 }
 
 # The columns of a document that /search reads, and the class of stems each is indexed under:
@@ -214,9 +221,11 @@ def build_documents(connection: Connection) -> Iterable[dict[str, Any]]:
         row.slug: row.resource
         for row in connection.execute(select(predicate.c.slug, predicate.c.resource))
     }
-    labels = {
-        (row.vocabulary, row.slug): row.label
-        for row in connection.execute(select(term.c.vocabulary, term.c.slug, term.c.label))
+    terms = {
+        (row.vocabulary, row.slug): row
+        for row in connection.execute(
+            select(term.c.vocabulary, term.c.slug, term.c.label, term.c.plain)
+        )
     }
     conditions = {
         row.slug: row for row in connection.execute(select(table(Condition)).order_by("slug"))
@@ -247,6 +256,10 @@ def build_documents(connection: Connection) -> Iterable[dict[str, Any]]:
     guidance = table(Guidance)
     for g in connection.execute(select(guidance).order_by(guidance.c.position)):
         details[g.condition_slug].append(f"{g.name}: {g.description}")
+        # Its aspect in words ("prevalence, how common it is"): "how common is ..." finds it.
+        aspect = terms.get((GUIDANCE_ASPECT, g.aspect))
+        if aspect is not None:
+            details[g.condition_slug].append(", ".join(filter(None, (aspect.label, aspect.plain))))
         said[g.condition_slug] += quotes[guidance_claim(g.condition_slug, g.slug)]
     for slug in conditions:
         kinds[slug].add(CONDITION_KIND)
@@ -264,9 +277,9 @@ def build_documents(connection: Connection) -> Iterable[dict[str, Any]]:
             conditions[row.slug].description if row.slug in conditions else row.description
         )
         kind_labels = [
-            labels[(KIND_VOCABULARIES[k], row.kind)]
+            terms[(KIND_VOCABULARIES[k], row.kind)].label
             for k in listed
-            if k in KIND_VOCABULARIES and (KIND_VOCABULARIES[k], row.kind) in labels
+            if k in KIND_VOCABULARIES and (KIND_VOCABULARIES[k], row.kind) in terms
         ]
         yield {
             "id": number,

@@ -52,6 +52,8 @@ class ConceptSeed(_Strict):
     description: str | None = Field(default=None, min_length=1)
     kind: str | None = None
     codes: list[CodeSeed] = []
+    # The slugs a correction renamed or merged into this concept: their URLs lead here.
+    formerly: list[str] = []
 
 
 class ConditionSeed(_Strict):
@@ -62,6 +64,8 @@ class ConditionSeed(_Strict):
     also_called: list[str] = []
     description: str = Field(min_length=1)
     codes: list[CodeSeed] = []
+    # As a concept's: only where the condition is defined (with its name).
+    formerly: list[str] = []
     evidence: EvidenceSeed = Field(min_length=1)
 
 
@@ -69,6 +73,10 @@ class GuidanceSeed(_Strict):
     slug: str
     name: str = Field(min_length=1)
     description: str = Field(min_length=1)
+    # What the section is about (a term of the guidance-aspect vocabulary: prevalence, onset,
+    # ...) and how sure the source is of it (a certainty term), where the curator says.
+    aspect: str | None = None
+    certainty: str | None = None
     evidence: EvidenceSeed = Field(min_length=1)
 
 
@@ -102,6 +110,8 @@ class TermSeed(_Strict):
     slug: str
     label: str = Field(min_length=1)
     description: str = Field(min_length=1)
+    # The term in everyday words, for people without medical training ("not proven").
+    plain: str | None = Field(default=None, min_length=1)
 
 
 class PredicateSeed(TermSeed):

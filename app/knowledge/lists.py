@@ -12,6 +12,9 @@ TESTS = "tests"
 TREATMENTS = "treatments"
 DRUGS = "drugs"
 PREVENTION = "prevention"
+# What makes a condition worse, and the groups of people more likely to have it.
+AGGRAVATING_FACTORS = "aggravating-factors"
+POPULATIONS = "populations"
 # Served inside their condition's page, not as a list of their own.
 BODY_SITES = "body-sites"
 
@@ -24,6 +27,9 @@ CONCEPT_LISTS = (
     TREATMENTS,
     DRUGS,
     PREVENTION,
+    # Last, so that a concept already served keeps the kind search names it by.
+    AGGRAVATING_FACTORS,
+    POPULATIONS,
 )
 # A predicate's subject is the condition, or a concept of one of the lists.
 CONDITION_SUBJECT = "condition"
@@ -32,3 +38,5 @@ KIND_VOCABULARIES = {TESTS: "test-kind", TREATMENTS: "treatment-kind"}
 # Vocabularies every statement and code draws from.
 CERTAINTY = "certainty"
 CODE_RELATION = "code-relation"
+# What a condition-wide guidance section is about (prevalence, onset, ...), when it says.
+GUIDANCE_ASPECT = "guidance-aspect"

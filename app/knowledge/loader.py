@@ -15,9 +15,12 @@ from pathlib import Path
 
 from app.knowledge.checks import check_together
 from app.knowledge.codes import CODE_TABLE, read_code_table
-from app.knowledge.problems import Problem, SeedError
+from app.knowledge.formats import TermSeed
+from app.knowledge.ids import SLUG
+from app.knowledge.lists import CERTAINTY, GUIDANCE_ASPECT
+from app.knowledge.problems import Problem, SeedError, shown_file
 from app.knowledge.reading import VOCABULARY_FILE, active_seed_files, read_seed, read_vocabulary
-from app.knowledge.seeds import Knowledge
+from app.knowledge.seeds import Knowledge, Seed
 
 # The ids the served pages use, where the service has long imported them from (app.errors,
 # app.render, app.search_index): app.knowledge.ids is their home.
@@ -40,6 +43,70 @@ def load_knowledge(seed_dir: Path) -> Knowledge:
     ]
     if vocabulary is not None:
         problems += check_together(vocabulary, terms, codes, seeds)
+        problems += guidance_problems(terms, seeds)
+        problems += redirect_problems(Knowledge(vocabulary=vocabulary, terms=terms, seeds=seeds))
     if problems or vocabulary is None:
         raise SeedError(problems, seed_dir.resolve().parent)
     return Knowledge(vocabulary=vocabulary, terms=terms, seeds=seeds)
+
+
+def guidance_problems(terms: dict[str, list[TermSeed]], seeds: list[Seed]) -> list[Problem]:
+    """A guidance section's aspect and certainty, where given, are terms of their vocabularies."""
+    problems = []
+    for seed in seeds:
+        for guidance in seed.data.guidance:
+            for field, term, vocabulary in (
+                ("aspect", guidance.aspect, GUIDANCE_ASPECT),
+                ("certainty", guidance.certainty, CERTAINTY),
+            ):
+                known = [t.slug for t in terms.get(vocabulary, [])]
+                if term is not None and term not in known:
+                    problems.append(
+                        Problem(
+                            seed.path,
+                            f"guidance {guidance.slug!r}",
+                            f"{field} {term!r} is not one of {', '.join(known) or 'no terms'}; "
+                            f"add it to {VOCABULARY_FILE} ({vocabulary}) if it is new",
+                        )
+                    )
+    return problems
+
+
+def redirect_problems(knowledge: Knowledge) -> list[Problem]:
+    """Each old slug in a `formerly` names no live concept and leads to one concept only: a
+    live slug must keep serving its own concept, and an old one cannot lead to two."""
+    problems = []
+    live = {concept.slug for _seed, concept in knowledge.concepts()}
+    claimed: dict[str, tuple[Seed, str]] = {}
+    for seed in knowledge.seeds:
+        condition = seed.data.condition
+        if condition.formerly and not seed.defines_condition_concept():
+            problems.append(
+                Problem(
+                    seed.path,
+                    f"condition {condition.slug!r}",
+                    "`formerly` belongs where the concept is defined, with its name",
+                )
+            )
+    for seed, concept in knowledge.concepts():
+        item = f"concept {concept.slug!r}"
+        for old in concept.formerly:
+            if not SLUG.match(old):
+                message = f"formerly {old!r}: the slug is not kebab-case"
+            elif old in live:
+                message = (
+                    f"formerly {old!r} is the slug of a concept still defined: an old slug "
+                    "must be one no concept has now"
+                )
+            elif old in claimed:
+                other, owner = claimed[old]
+                where = "this file" if other is seed else shown_file(other.path)
+                message = (
+                    f"formerly {old!r} is claimed by concept {owner!r} ({where}) too: "
+                    "an old slug leads to one concept"
+                )
+            else:
+                claimed[old] = (seed, concept.slug)
+                continue
+            problems.append(Problem(seed.path, item, message))
+    return problems

@@ -1,11 +1,13 @@
 """What is wrong in the curated files, said so that a curator can act on it.
 
 Each problem names its file, the item in it and what to do; SeedError carries every problem
-found at once.
+found at once. A problem is a refusal (nothing loads while there is one) or a warning: something
+a curator should read and correct, or accept, that loads all the same.
 """
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from app.knowledge.formats import StatementSeed
 
@@ -17,10 +19,12 @@ class Problem:
     file: Path
     item: str
     message: str
+    severity: Literal["refusal", "warning"] = "refusal"
 
     def shown(self, root: Path) -> str:
         """The problem, its file named as from `root` (the folder that holds the seeds)."""
-        return f"{relative(self.file, root)}: {self.item}: {self.message}"
+        warning = "warning: " if self.severity == "warning" else ""
+        return f"{relative(self.file, root)}: {self.item}: {warning}{self.message}"
 
 
 class SeedError(Exception):

@@ -18,6 +18,7 @@ KNOWLEDGE_TABLES = (
     "vocabulary_term",
     "predicate",
     "concept",
+    "concept_redirect",
     "concept_code",
     "condition",
     "guidance",
@@ -37,6 +38,7 @@ def knowledge_rows(knowledge: Knowledge) -> dict[str, list[Row]]:
             "resource": p.resource,
             "subject": p.subject,
             "position": i,
+            "plain": p.plain,
         }
         for i, p in enumerate(knowledge.vocabulary.predicate)
     ]
@@ -47,6 +49,7 @@ def knowledge_rows(knowledge: Knowledge) -> dict[str, list[Row]]:
             "label": t.label,
             "description": t.description,
             "position": i,
+            "plain": t.plain,
         }
         for name, terms in knowledge.terms.items()
         for i, t in enumerate(terms)
@@ -61,6 +64,9 @@ def knowledge_rows(knowledge: Knowledge) -> dict[str, list[Row]]:
                 "kind": concept.kind,
             }
         )
+        tables["concept_redirect"] += [
+            {"old_slug": old, "concept_slug": concept.slug} for old in concept.formerly
+        ]
         tables["concept_code"] += [
             {
                 "concept_slug": concept.slug,
@@ -126,6 +132,8 @@ def _seed_rows(seed: Seed, tables: dict[str, list[Row]]) -> None:
                 "name": guidance.name,
                 "description": guidance.description,
                 "position": i,
+                "aspect": guidance.aspect,
+                "certainty": guidance.certainty,
             }
         )
         tables["evidence"] += evidence(seed.guidance_claim(guidance.slug))

@@ -69,6 +69,7 @@ class Knowledge:
                         also_called=condition.also_called,
                         description=condition.description,
                         codes=condition.codes,
+                        formerly=condition.formerly,
                     ),
                 )
             for concept in seed.data.concepts:

@@ -20,9 +20,10 @@ from sqlalchemy import create_engine
 from app.config import SEED_DIR, get_settings
 from app.db import migration_script
 from app.knowledge import Knowledge, SeedError, knowledge_rows, load_knowledge
+from app.knowledge.checks import ACCEPTED_FILE, check_warnings
 from app.knowledge.codes import CODE_TABLE
 from app.knowledge.ids import SLUG
-from app.knowledge.problems import Problem
+from app.knowledge.problems import Problem, relative
 from app.knowledge.reading import KNOWLEDGE_FILE, VOCABULARY_FILE
 from tools.curation.icd10cm import icd10cm_problems
 from tools.curation.revisions import (
@@ -75,7 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "vocabularies, codes against seed/codes.md (and its ICD-10-CM codes against the "
         "ICD-10-CM release itself), and clashes or likely duplicates across "
         "seeds. Prints every problem (or only those of the SLUGs given) and exits with 1 if "
-        "there is any; then says whether the seeds hold changes no migration writes yet.",
+        "there is any. Once none is refused, prints the warnings (likely near-duplicates, "
+        "aliases that name a broader or narrower code, hedges that do not fit a certainty), "
+        "which block nothing, and says whether the seeds hold changes no migration writes yet.",
     )
     check.add_argument("slugs", nargs="*", metavar="SLUG", help="seed folders to report on")
 
@@ -107,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if knowledge is None:
         return 1
     if args.command == "check":
-        return _check(knowledge)
+        return _check(knowledge, seeds, args.slugs)
     if args.command == "migration":
         return _migration(knowledge, args.slug)
     return _diff(knowledge, args.database_url or get_settings().database_url)
@@ -146,7 +149,24 @@ def _seed_of(path: Path, seeds: Path) -> str:
     return relative.parts[0] if len(relative.parts) > 1 else ""
 
 
-def _check(knowledge: Knowledge) -> int:
+def _check(knowledge: Knowledge, seeds: Path, slugs: Sequence[str]) -> int:
+    """The seeds load: say what they hold, any warnings (which block nothing) and what no
+    migration writes yet."""
+    root = seeds.resolve().parent
+    warnings = check_warnings(knowledge, seeds)
+    if slugs:
+        wanted = {*slugs, ""}
+        warnings = [w for w in warnings if _seed_of(w.file, seeds) in wanted]
+    for warning in warnings:
+        print(warning.shown(root), file=sys.stderr)
+    if warnings:
+        count = len(warnings)
+        accepted = relative(seeds / ACCEPTED_FILE, root)
+        print(
+            f"{count} warning{'s' * (count != 1)}: the seeds load all the same; correct each, "
+            f"or accept a near-duplicate in {accepted}.",
+            file=sys.stderr,
+        )
     rows = knowledge_rows(knowledge)
     print(
         f"{len(knowledge.seeds)} seeds, {len(rows['concept'])} concepts, "

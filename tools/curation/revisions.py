@@ -52,7 +52,7 @@ def head_state(script: ScriptDirectory) -> State:
                 TableChanges(c.name, c.delete, [(n, o) for o, n in c.update], c.insert)
                 for c in changes
             ]
-        for table in changes:
+        for table in map(_at_head, changes):
             rows = state.setdefault(table.name, {})
             for row in table.insert:
                 rows[_identity(row)] = row
@@ -62,6 +62,24 @@ def head_state(script: ScriptDirectory) -> State:
             for row in table.delete:
                 del rows[_identity(row)]
     return {name: list(rows.values()) for name, rows in state.items()}
+
+
+def _at_head(changes: TableChanges) -> TableChanges:
+    """Frozen rows as a database at head holds them: with every column a schema revision added
+    after they were frozen, null (such columns are nullable, so that old rows still fit). The
+    first schema's tables, gone at head, keep their rows as frozen."""
+    table = METADATA.tables.get(changes.name)
+    columns = [] if table is None else [column.name for column in table.columns]
+
+    def complete(row: Row) -> Row:
+        return {**dict.fromkeys(columns), **row}
+
+    return TableChanges(
+        changes.name,
+        [complete(row) for row in changes.insert],
+        [(complete(old), complete(new)) for old, new in changes.update],
+        [complete(row) for row in changes.delete],
+    )
 
 
 def database_state(connection: Connection) -> State:
@@ -223,6 +241,7 @@ def describe(changes: list[TableChanges]) -> list[str]:
         "vocabulary_term": ("term", "slug"),
         "predicate": ("predicate", "slug"),
         "concept": ("concept", "slug"),
+        "concept_redirect": ("redirect", "old_slug"),
         "condition": ("condition page", "slug"),
         "guidance": ("guidance", "slug"),
         "statement": ("statement", "id"),
