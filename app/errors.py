@@ -53,6 +53,17 @@ class NotFound(ApiError):
         super().__init__(404, "Not Found", detail)
 
 
+class Moved(ApiError):
+    """A slug a correction renamed or merged into another concept: the answer is at the
+    concept's slug now, for good (308: a client repeats the request there)."""
+
+    def __init__(self, old: str, slug: str) -> None:
+        super().__init__(
+            308, "Permanent Redirect", f"{old!r} is now {slug!r}: the answer is at Location."
+        )
+        self.slug = slug
+
+
 class ParameterError(ApiError):
     """A parameter the request cannot be answered with: `errors` names it and says why."""
 
@@ -124,6 +135,14 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
 async def _api_error(_request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, ApiError)
     return problem_response(exc.problem, headers=exc.headers)
+
+
+async def _moved(request: Request, exc: Exception) -> ProblemResponse:
+    """The same path with the concept's slug for the old one: relative to where the client
+    asked, so it holds behind a proxy's prefix too."""
+    assert isinstance(exc, Moved)
+    location = request.url.path.rsplit("/", 1)[0] + "/" + exc.slug
+    return problem_response(exc.problem, headers={"Location": location})
 
 
 async def _http_error(_request: Request, exc: Exception) -> ProblemResponse:
@@ -250,6 +269,7 @@ class ProblemCORSMiddleware(CORSMiddleware):
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(Moved, _moved)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DBAPIError, _database_error)
@@ -287,6 +307,19 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     ),
     422: problem_content("A parameter is invalid; `errors` says which and why."),
     503: problem_content("The database is missing, unmigrated or unreachable; see /ready."),
+}
+# Declared on the operations that answer one item by its slug: an old slug leads to the new.
+DETAIL_RESPONSES: dict[int | str, dict[str, Any]] = {
+    308: {
+        **problem_content("The slug is an old one of a renamed or merged item: ask Location."),
+        "headers": {
+            "Location": {
+                "description": "The item's path with its slug now.",
+                "schema": {"type": "string"},
+            }
+        },
+    },
+    **PROBLEM_RESPONSES,
 }
 # Declared on operations whose path and parameters name no item: they cannot answer 404.
 NAMELESS_PROBLEM_RESPONSES = {

@@ -45,6 +45,8 @@ class TermInfo:
     slug: str
     label: str
     description: str
+    # The term in words a patient understands ("can happen"), where the vocabulary gives them.
+    plain: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,7 @@ class PredicateInfo:
     description: str
     resource: str
     subject: str
+    plain: str | None
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,10 @@ class Graph:
         if not self.in_list(resource, slug):
             raise NotFound(f"No {resource.singular} with slug {slug!r}; see {resource.path}.")
 
+    def page(self, slug: str) -> str | None:
+        """A concept's own condition page, if it has one."""
+        return f"/conditions/{slug}" if slug in self.conditions else None
+
     def claims_of_condition(self, condition: str, resource: str) -> list[Claim]:
         """A condition's claims of one list, in its source's order."""
         return self.by_condition.get(condition, {}).get(resource, [])
@@ -232,12 +239,16 @@ def load_graph(connection: Connection) -> Graph:
     predicate, term, concept = table(Predicate), table(VocabularyTerm), table(Concept)
     condition, statement = table(Condition), table(Statement)
     predicates = {
-        row.slug: PredicateInfo(row.slug, row.label, row.description, row.resource, row.subject)
+        row.slug: PredicateInfo(
+            row.slug, row.label, row.description, row.resource, row.subject, row.plain
+        )
         for row in connection.execute(select(predicate).order_by(predicate.c.position))
     }
     vocabularies: dict[str, list[TermInfo]] = defaultdict(list)
     for row in connection.execute(select(term).order_by(term.c.vocabulary, term.c.position)):
-        vocabularies[row.vocabulary].append(TermInfo(row.slug, row.label, row.description))
+        vocabularies[row.vocabulary].append(
+            TermInfo(row.slug, row.label, row.description, row.plain)
+        )
     concepts = {
         slug: ConceptInfo(name, kind)
         for slug, name, kind in connection.execute(

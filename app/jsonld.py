@@ -60,9 +60,13 @@ def medical_code(code: Code) -> Node:
     }
 
 
-def entity(type_: str, node_id: str, item: Any, **extra: Any) -> Node:
-    """A typed node with its name, other names, description and codes."""
-    node: Node = {"@type": type_, "@id": node_id, "name": item.name}
+def entity(type_: str, base: str, path: str, item: Any, **extra: Any) -> Node:
+    """A typed node with its name, other names, description and codes; an item named here in
+    one role and with a condition page of its own is that page's node too (`sameAs`)."""
+    node: Node = {"@type": type_, "@id": f"{base}{path}", "name": item.name}
+    page = getattr(item, "page", None)  # a condition is its own page
+    if page is not None and page != path:
+        node["sameAs"] = f"{base}{page}"
     if item.also_called:
         node["alternateName"] = list(item.also_called)
     if item.description:
@@ -74,7 +78,7 @@ def entity(type_: str, node_id: str, item: Any, **extra: Any) -> Node:
 
 def _test(base: str, item: Any) -> Node:
     return entity(
-        TEST_TYPES.get(item.kind or "", "MedicalTest"), f"{base}{TESTS.path}/{item.slug}", item
+        TEST_TYPES.get(item.kind or "", "MedicalTest"), base, f"{TESTS.path}/{item.slug}", item
     )
 
 
@@ -83,13 +87,13 @@ def _treatment(base: str, item: Treatment, drugs: dict[str, Drug]) -> Node:
     extra: Node = {}
     if item.drugs:
         extra["drug"] = [
-            entity("Drug", f"{base}{DRUGS.path}/{ref.slug}", drugs[ref.slug]) for ref in item.drugs
+            entity("Drug", base, f"{DRUGS.path}/{ref.slug}", drugs[ref.slug]) for ref in item.drugs
         ]
-    return entity("MedicalTherapy", f"{base}{TREATMENTS.path}/{item.slug}", item, **extra)
+    return entity("MedicalTherapy", base, f"{TREATMENTS.path}/{item.slug}", item, **extra)
 
 
 def _typed(type_: str, resource: Resource) -> Callable[[str, Any, dict[str, Drug]], Node]:
-    return lambda base, item, _drugs: entity(type_, f"{base}{resource.path}/{item.slug}", item)
+    return lambda base, item, _drugs: entity(type_, base, f"{resource.path}/{item.slug}", item)
 
 
 Value = Node | str
@@ -127,8 +131,11 @@ def condition_document(connection: Connection, slug: str, base_url: str, missing
     base = base_url.rstrip("/")
     page = served.require(connection, served.CONDITIONS, slug, missing)
     condition = ConditionSchema.model_validate_json(page)
-    condition_id = f"{base}/conditions/{slug}"
-    document: Node = {"@context": SCHEMA_ORG, **entity("MedicalCondition", condition_id, condition)}
+    condition_path = f"/conditions/{slug}"
+    document: Node = {
+        "@context": SCHEMA_ORG,
+        **entity("MedicalCondition", base, condition_path, condition),
+    }
 
     def items(resource: Resource) -> list[Any]:
         slugs, _total = served.ordered(connection, resource.name, slug, EVERY, 0)
@@ -146,7 +153,7 @@ def condition_document(connection: Connection, slug: str, base_url: str, missing
             document[prop] = texts
     if condition.body_sites:
         document["associatedAnatomy"] = [
-            entity("AnatomicalStructure", f"{condition_id}#{site.slug}", site)
+            entity("AnatomicalStructure", base, f"{condition_path}#{site.slug}", site)
             for site in condition.body_sites
         ]
     source = SourceSchema.model_validate_json(
@@ -166,7 +173,7 @@ def condition_document(connection: Connection, slug: str, base_url: str, missing
     if complications:
         # Their ids and codes, which possibleComplication (text) cannot hold.
         article["mentions"] = [
-            entity("MedicalCondition", f"{base}{COMPLICATIONS.path}/{item.slug}", item)
+            entity("MedicalCondition", base, f"{COMPLICATIONS.path}/{item.slug}", item)
             for item in complications
         ]
     document["subjectOf"] = article

@@ -74,7 +74,7 @@ def vocabulary(graph: Graph) -> Vocabulary:
                 slug=p.slug,
                 label=p.label,
                 description=p.description,
-                plain=_plain(p),
+                plain=p.plain,
                 resource=p.resource,
                 subject=p.subject,
             )
@@ -82,16 +82,9 @@ def vocabulary(graph: Graph) -> Vocabulary:
         ],
         vocabularies={
             name: [
-                Term(slug=t.slug, label=t.label, description=t.description, plain=_plain(t))
+                Term(slug=t.slug, label=t.label, description=t.description, plain=t.plain)
                 for t in terms
             ]
             for name, terms in graph.vocabularies.items()
         },
     )
-
-
-def _plain(term: object) -> str | None:
-    """A term's plain words, as the graph read them (app/graph.py: TermInfo.plain and
-    PredicateInfo.plain, read from the `plain` columns); None from a graph that does not."""
-    plain: str | None = getattr(term, "plain", None)
-    return plain

@@ -80,6 +80,19 @@ def _concept_rows(connection: Connection, slugs: Collection[str]) -> dict[str, A
     }
 
 
+def _definitions(connection: Connection, graph: Graph, slugs: Collection[str]) -> dict[str, str]:
+    """The definitions of the concepts with a condition page: a concept is described in one
+    place, its own page, whichever list it is named in."""
+    pages = [slug for slug in slugs if slug in graph.conditions]
+    if not pages:
+        return {}
+    condition = table(Condition)
+    rows = connection.execute(
+        select(condition.c.slug, condition.c.description).where(condition.c.slug.in_(pages))
+    )
+    return {row.slug: row.description for row in rows}
+
+
 def _statement_rows(connection: Connection, claims: Iterable[Claim]) -> list[Any]:
     """The statements behind claims, in the order the claims come."""
     ids = [claim.id for claim in claims]
@@ -99,7 +112,7 @@ def _statements(
     extra = [name for name in schema.model_fields if name not in StatementSchema.model_fields]
     return [
         schema(
-            condition=Ref(slug=row.condition_slug, name=graph.name(row.condition_slug)),
+            condition=_ref(graph, row.condition_slug),
             predicate=row.predicate,
             certainty=row.certainty,
             qualifiers=row.qualifiers,
@@ -111,13 +124,18 @@ def _statements(
     ]
 
 
-def _ref(graph: Graph, slug: str | None) -> Ref | None:
-    return None if slug is None else Ref(slug=slug, name=graph.name(slug))
+def _ref(graph: Graph, slug: str) -> Ref:
+    """Every reference to an item: its slug, name and condition page."""
+    return Ref(slug=slug, name=graph.name(slug), page=graph.page(slug))
+
+
+def _optional_ref(graph: Graph, slug: str | None) -> Ref | None:
+    return None if slug is None else _ref(graph, slug)
 
 
 # Fields some lists' statements add, by name, from the statement's row.
 _STATEMENT_FIELDS: dict[str, Callable[[Any, Graph], Any]] = {
-    "cause_type": lambda row, graph: _ref(graph, row.cause_type_slug),
+    "cause_type": lambda row, graph: _optional_ref(graph, row.cause_type_slug),
     "treatment": lambda row, graph: _ref(graph, row.subject_slug),
     "aim": lambda row, _graph: row.aim,
     "indications": lambda row, _graph: row.indications,
@@ -127,7 +145,7 @@ _STATEMENT_FIELDS: dict[str, Callable[[Any, Graph], Any]] = {
 
 
 def _refs(graph: Graph, slugs: Iterable[str]) -> list[Ref]:
-    return [Ref(slug=slug, name=graph.name(slug)) for slug in dict.fromkeys(slugs)]
+    return [_ref(graph, slug) for slug in dict.fromkeys(slugs)]
 
 
 def _related(
@@ -166,14 +184,16 @@ def render_concepts(
     for claim, statement in zip(every_claim, statements, strict=True):
         by_object[claim.object].append(statement)
     has_kind = "kind" in resource.schema.model_fields
+    definitions = _definitions(connection, graph, slugs)
     items = {}
     for slug in slugs:
         row = concepts[slug]
         items[slug] = resource.schema(
             slug=slug,
             name=row.name,
+            page=graph.page(slug),
             also_called=row.also_called,
-            description=row.description,
+            description=definitions.get(slug, row.description),
             codes=codes[slug],
             conditions=_refs(graph, (c.condition for c in claims[slug])),
             statements=by_object[slug],
@@ -219,10 +239,11 @@ def render_conditions(
             BodySite(
                 slug=claim.object,
                 name=concepts[claim.object].name,
+                page=graph.page(claim.object),
                 also_called=concepts[claim.object].also_called,
                 description=concepts[claim.object].description,
                 codes=codes[claim.object],
-                conditions=[Ref(slug=slug, name=concept.name)],
+                conditions=[_ref(graph, slug)],
                 statements=[next(statements)],
             )
             for claim in site_claims[slug]
@@ -250,7 +271,7 @@ def render_conditions(
             sections=sections(graph, slug),
             named_by=[
                 Mention(
-                    condition=Ref(slug=c.condition, name=graph.name(c.condition)),
+                    condition=_ref(graph, c.condition),
                     predicate=c.predicate,
                     certainty=c.certainty,
                     path=f"/{graph.predicates[c.predicate].resource}/{slug}",
@@ -274,9 +295,10 @@ def sections(graph: Graph, condition: str) -> dict[str, Section]:
                 SectionEntry(
                     slug=c.object,
                     name=graph.name(c.object),
+                    page=graph.page(c.object),
                     certainty=c.certainty,
                     qualifiers=list(c.qualifiers),
-                    cause_type=_ref(graph, c.cause_type),
+                    cause_type=_optional_ref(graph, c.cause_type),
                 )
                 for c in claims
             ],

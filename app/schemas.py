@@ -30,11 +30,19 @@ class Evidence(Schema):
     end: int = Field(description="Offset just past the quote's last character.")
 
 
+# What `page` says, wherever an item is named: one node, however many roles it has.
+PAGE = (
+    "Its own condition page (/conditions/{slug}) when it has one, wherever it is named: a "
+    "risk factor of one condition can be a condition of its own; else null."
+)
+
+
 class Ref(Schema):
-    """Another item, by slug and name."""
+    """Another item, by slug and name, with its condition page if it has one."""
 
     slug: str
     name: str
+    page: str | None = Field(description=PAGE)
 
 
 class Statement(Schema):
@@ -77,9 +85,11 @@ class Concept(Schema, Generic[S]):
 
     slug: str = Field(description="Stable kebab-case identifier.")
     name: str
+    page: str | None = Field(description=PAGE)
     also_called: list[str] = Field(description="Lay names, abbreviations and brand names.")
     description: str | None = Field(
-        description="What the sources say it is; null where they say nothing of it."
+        description="What the sources say it is (its condition page's definition, when it has "
+        "one); null where they say nothing of it."
     )
     codes: list[Code]
     conditions: list[Ref] = Field(description="The conditions whose sources name it.")
@@ -164,6 +174,7 @@ class SectionEntry(Schema):
 
     slug: str
     name: str
+    page: str | None = Field(description=PAGE)
     certainty: str
     qualifiers: list[str]
     cause_type: Ref | None = Field(
@@ -211,6 +222,13 @@ class Condition(Schema):
         "aggravating_factors (what makes it worse), populations (who is more likely to have it)."
     )
     named_by: list[Mention] = Field(description="Other conditions' statements that name it.")
+
+
+class Redirect(Schema):
+    """An old slug of a renamed or merged concept, and where its answer is now (308)."""
+
+    old_path: str = Field(description="The old URL's path, e.g. /risk-factors/pagets-disease.")
+    path: str = Field(description="Where it leads, e.g. /risk-factors/bone-disease.")
 
 
 class Source(Schema):

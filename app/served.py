@@ -48,11 +48,11 @@ from sqlalchemy import (
 from sqlalchemy import table as sql_table
 
 from app.catalog import BY_NAME, RESOURCES, Resource
-from app.errors import InvalidParameter, NotFound, UnknownReference
+from app.errors import InvalidParameter, Moved, NotFound, UnknownReference
 from app.graph import Filters, Graph, load_texts
 from app.knowledge.codes import CODE_SYSTEMS
 from app.knowledge.lists import CAUSES, CERTAINTY, DRUGS, TREATMENTS
-from app.models import Concept, ConceptCode, Condition
+from app.models import Concept, ConceptCode, ConceptRedirect, Condition
 from app.models import table as model_table
 from app.overview import describe, vocabulary
 from app.render import render_concepts, render_conditions, render_sources, source_text
@@ -117,6 +117,16 @@ TEXT_INDEX_DDL = (
 TEXT_INDEX = sql_table("concept_text_index", column("rowid", Integer), column("concept_text_index"))
 # The filters with views of their own in item_order, beside the condition.
 VIEWS = ("certainty", "kind", "cause", "treatment")
+# The old slugs of renamed or merged concepts, in each list (or `conditions`) the concept they
+# became is served in: a detail asked by an old slug answers 308 to the new one.
+REDIRECT = Table(
+    "served_redirect",
+    SERVED,
+    Column("list", String, primary_key=True),
+    Column("old_slug", String, primary_key=True),
+    Column("slug", String, nullable=False),
+    sqlite_with_rowid=False,
+)
 DOCUMENT = Table(
     "served_document",
     SERVED,
@@ -392,11 +402,28 @@ def listed(connection: Connection, list_name: str, slug: str) -> bool:
 
 
 def require(connection: Connection, list_name: str, slug: str, message: str) -> bytes:
-    """A served answer, or a 404 saying `message`."""
+    """A served answer; a 308 to its concept's slug for an old slug; else a 404 saying
+    `message`."""
     found = item(connection, list_name, slug)
     if found is None:
+        moved_to = connection.scalar(
+            select(REDIRECT.c.slug).where(REDIRECT.c.list == list_name, REDIRECT.c.old_slug == slug)
+        )
+        if moved_to is not None:
+            raise Moved(slug, moved_to)
         raise NotFound(message)
     return found
+
+
+def redirects(connection: Connection) -> Iterator[tuple[str, str, str]]:
+    """Every old slug: (list, old slug, slug), by list and old slug."""
+    rows = connection.execute(
+        select(REDIRECT.c.list, REDIRECT.c.old_slug, REDIRECT.c.slug).order_by(
+            REDIRECT.c.list, REDIRECT.c.old_slug
+        )
+    )
+    for row in rows:
+        yield row.list, row.old_slug, row.slug
 
 
 def lookup_key(system: str, code: str) -> str:
@@ -474,6 +501,7 @@ def write(connection: Connection, graph: Graph) -> None:
         ),
     )
     _insert(connection, ORDER, _ranks(SOURCES, WHOLE, [source.slug for source in sources]))
+    _insert(connection, REDIRECT, _redirects(connection, graph))
     texts = load_texts(connection)
     _insert(
         connection,
@@ -600,6 +628,18 @@ def _write_list(connection: Connection, graph: Graph, resource: Resource) -> Non
             for seq, claim in enumerate(graph.in_order.get(resource.name, []))
         ),
     )
+
+
+def _redirects(connection: Connection, graph: Graph) -> Iterator[dict[str, str]]:
+    """An old slug in every list the concept it became is served in, and in the conditions if
+    it has a page."""
+    renamed = model_table(ConceptRedirect)
+    for old_slug, slug in connection.execute(select(renamed.c.old_slug, renamed.c.concept_slug)):
+        lists = [name for name, held in graph.listed.items() if slug in held]
+        if slug in graph.conditions:
+            lists.append(CONDITIONS)
+        for list_name in lists:
+            yield {"list": list_name, "old_slug": old_slug, "slug": slug}
 
 
 def _conditions_touching(graph: Graph, resource: Resource, slug: str) -> set[str]:

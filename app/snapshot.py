@@ -1,13 +1,12 @@
 """Knowledge snapshots: the knowledge at one revision, in a file that is all a request reads.
 
 A snapshot is a SQLite file holding everything served at one revision (app/served.py: every
-item rendered, the lists' orders and filters), the search index and the few knowledge tables
-requests read as stored (KEPT_AS_STORED), made from the knowledge
-tables as they stood at that revision: copied in one consistent read of the database (a
-REPEATABLE READ transaction on PostgreSQL, one read transaction on SQLite, that reads the
-revision too) into a file beside it, used while the snapshot is written. It never changes
-once written. Requests read snapshots and nothing else, so a migration, a lock or
-an outage of the database never reaches an answer: the worst it can do is delay the next
+item rendered, the lists' orders and filters, the old slugs of renamed concepts) and the search
+index, made from the knowledge tables as they stood at that revision: copied in one consistent
+read of the database (a REPEATABLE READ transaction on PostgreSQL, one read transaction on
+SQLite, that reads the revision too) into a file beside it, used while the snapshot is written.
+It never changes once written. Requests read snapshots and nothing else, so a migration, a lock
+or an outage of the database never reaches an answer: the worst it can do is delay the next
 snapshot (app/store.py watches for new revisions and swaps them in whole).
 
 The first process that needs a revision's snapshot builds it, beside the others in the snapshot
@@ -49,14 +48,14 @@ from app import served
 from app.config import ROOT, Settings
 from app.db import Timeouts, create_database_engine, knowledge_revision
 from app.graph import load_graph
-from app.models import METADATA, ConceptRedirect, table
+from app.models import METADATA
 from app.search_index import SEARCH_METADATA, TERM_COLUMNS, rebuild_search_documents
 
 logger = logging.getLogger(__name__)
 
 # Bumped whenever what a snapshot holds changes shape (tables, search index, stems): a snapshot
 # of another format is never opened, but built anew.
-FORMAT = 7
+FORMAT = 8
 SUFFIX = ".snapshot.sqlite"
 # Snapshots kept in the directory beside the newest: a worker that has not swapped yet still
 # reads its own (an open file outlives its removal, but a new connection to it would not).
@@ -68,10 +67,6 @@ _VERSIONS = MetaData()
 ALEMBIC_VERSION = Table(
     "alembic_version", _VERSIONS, Column("version_num", String(32), primary_key=True)
 )
-
-# Knowledge tables requests read as stored, kept in the snapshot beside what is rendered: the
-# old slugs of renamed concepts, which lead to the concepts' pages.
-KEPT_AS_STORED = (table(ConceptRedirect),)
 
 # The full-text index over the search documents' stem columns (app/search.py reads it): the
 # columns hold stems separated by spaces, so the tokenizer only splits them; the instance table
@@ -214,14 +209,6 @@ def _derive(knowledge: Path, path: Path) -> None:
             rebuild_search_documents(connection)
             connection.exec_driver_sql("INSERT INTO search_index (search_index) VALUES ('rebuild')")
             served.write(connection, load_graph(connection))
-            # Last: from here on the snapshot holds these names too, which would hide the copy's.
-            for kept in KEPT_AS_STORED:
-                kept.create(connection)
-                names = ", ".join(f'"{c.name}"' for c in kept.c)
-                connection.exec_driver_sql(
-                    f'INSERT INTO main."{kept.name}" ({names}) '
-                    f'SELECT {names} FROM knowledge."{kept.name}"'
-                )
     finally:
         target.dispose()
 

@@ -6,20 +6,13 @@ the seeds rather than the application with itself.
 
 from collections import defaultdict
 
+from app.catalog import RESOURCES
 from app.knowledge import Knowledge
 from app.knowledge.formats import StatementSeed
 from app.knowledge.seeds import Seed
 
-LISTS = (
-    "causes",
-    "risk-factors",
-    "symptoms",
-    "complications",
-    "tests",
-    "treatments",
-    "drugs",
-    "prevention",
-)
+# Every list the API serves concepts in, by its path's name.
+LISTS = tuple(resource.name for resource in RESOURCES)
 
 
 def resource_of(knowledge: Knowledge, predicate: str) -> str:

@@ -365,13 +365,47 @@ class TestConditions:
         for condition, statement in mentions:
             page = ok(client.get(f"/conditions/{statement.object}"))
             resource = expect.resource_of(knowledge, statement.predicate)
+            named_by = {
+                "slug": condition,
+                "name": page["named_by"][0]["condition"]["name"],
+                "page": f"/conditions/{condition}",
+            }
             assert {
-                "condition": {"slug": condition, "name": page["named_by"][0]["condition"]["name"]},
+                "condition": named_by,
                 "predicate": statement.predicate,
                 "certainty": statement.certainty,
                 "path": f"/{resource}/{statement.object}",
             } in page["named_by"]
-            ok(client.get(f"/{resource}/{statement.object}"))
+            # One node: named in another role, it leads to its page and has its definition.
+            item = ok(client.get(f"/{resource}/{statement.object}"))
+            assert item["page"] == f"/conditions/{statement.object}"
+            assert item["description"] == page["description"]
+            entries = ok(client.get(f"/conditions/{condition}"))["sections"]
+            named = entries[resource.replace("-", "_")]["statements"]
+            assert {e["page"] for e in named if e["slug"] == statement.object} == {item["page"]}
+
+    def test_every_reference_to_an_item_with_a_page_leads_to_it(
+        self, client: httpx.Client, knowledge: Knowledge
+    ) -> None:
+        pages = set(expect.conditions(knowledge))
+        answers = [*everything(client, "/conditions")]
+        answers += [item for name in expect.LISTS for item in everything(client, f"/{name}")]
+        references = [node for answer in answers for node in nodes(answer) if "page" in node]
+        assert references
+        for node in references:
+            wanted = f"/conditions/{node['slug']}" if node["slug"] in pages else None
+            assert node["page"] == wanted, node
+
+
+def nodes(value: Any) -> Iterator[dict[str, Any]]:
+    """Every object in a JSON document, however deep, the document's own included."""
+    if isinstance(value, dict):
+        yield value
+        for inner in value.values():
+            yield from nodes(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from nodes(inner)
 
 
 class TestSources:

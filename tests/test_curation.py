@@ -169,7 +169,8 @@ class TestAddingACondition:
         """A curator adds a condition with new vocabulary, by the docs alone: `new`, the
         knowledge file, the terms, `check`, `migration`. Then the suite's tests that expect only
         what the seeds say pass on the project's seeds, none of them edited."""
-        shutil.copytree(ROOT / "tests", project / "tests", ignore=IGNORED)
+        for name in ("tests", "bench"):
+            shutil.copytree(ROOT / name, project / name, ignore=IGNORED)
         (project / "tests" / "node" / "node_modules").symlink_to(MODULES, target_is_directory=True)
         shutil.copy(ROOT / "pyproject.toml", project)
         slug = NEW_CONDITION.name

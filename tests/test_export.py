@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.knowledge import Knowledge
 from tests.conftest import LiveServer
 from tests.test_meta import migration_head
 
@@ -25,6 +26,8 @@ SECTIONS = {
     "treatments": "treatment",
     "drugs": "drug",
     "prevention": "prevention",
+    "aggravating_factors": "aggravating-factor",
+    "populations": "population",
 }
 LIST_PATHS = {kind: "/" + section.replace("_", "-") for section, kind in SECTIONS.items()}
 
@@ -71,12 +74,26 @@ class TestJsonExport:
     def test_round_trips_to_the_list_endpoints(
         self, export: dict[str, Any], lists: dict[str, list[dict[str, Any]]]
     ) -> None:
-        assert export.keys() == {"api_version", "revision", *SECTIONS}
+        assert export.keys() == {"api_version", "revision", *SECTIONS, "redirects"}
         for section, kind in SECTIONS.items():
             items = export[section]
             if kind == "source":
                 items = [without_text(source) for source in items]
             assert items == lists[kind], section
+
+    def test_lists_every_old_url_and_where_it_leads(
+        self, export: dict[str, Any], client: httpx.Client, knowledge: Knowledge
+    ) -> None:
+        renamed = {old: c.slug for _, c in knowledge.concepts() for old in c.formerly}
+        renamed |= {
+            old: seed.condition for seed in knowledge.seeds for old in seed.data.condition.formerly
+        }
+        assert {r["old_path"].rsplit("/", 1)[1] for r in export["redirects"]} == renamed.keys()
+        for redirect in export["redirects"]:
+            moved = client.get(redirect["old_path"])
+            assert moved.status_code == 308
+            assert moved.headers["location"] == redirect["path"]
+            assert redirect["path"].rsplit("/", 1)[1] == renamed[moved.url.path.rsplit("/", 1)[1]]
 
     def test_carries_the_revision_and_the_source_texts(
         self, export: dict[str, Any], client: httpx.Client, database_url: str
@@ -97,21 +114,27 @@ class TestNdjsonExport:
         assert lines[0]["revision"] == migration_head(database_url)
 
     def test_round_trips_to_the_list_endpoints(
-        self, lines: list[dict[str, Any]], lists: dict[str, list[dict[str, Any]]]
+        self,
+        lines: list[dict[str, Any]],
+        lists: dict[str, list[dict[str, Any]]],
+        export: dict[str, Any],
     ) -> None:
         by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for line in lines[1:]:
             assert line.keys() == {"kind", "item"}
             by_kind[line["kind"]].append(line["item"])
         by_kind["source"] = [without_text(source) for source in by_kind["source"]]
+        redirects = by_kind.pop("redirect", [])
         assert dict(by_kind) == lists
+        assert redirects == export["redirects"]
 
     def test_counts_agree_with_meta(
         self, lines: list[dict[str, Any]], client: httpx.Client
     ) -> None:
         counts: dict[str, int] = defaultdict(int)
         for line in lines[1:]:
-            counts[line["kind"]] += 1
+            if line["kind"] != "redirect":  # an old URL, not an item
+                counts[line["kind"]] += 1
         meta = client.get("/meta").json()["counts"]
         assert dict(counts) == {kind: meta[section] for section, kind in SECTIONS.items()}
 

@@ -5,7 +5,6 @@ the schema.org vocabulary as schema-dts types it (`tsc --strict`).
 """
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 
 from app.knowledge.codes import CODE_SYSTEMS
 from tests.nodejs import run, tool, workspace
-from tests.test_api import everything
+from tests.test_api import everything, nodes
 
 # Expects only what the seeds say: runs on the project's seeds too (conftest).
 pytestmark = pytest.mark.seeds
@@ -57,17 +56,6 @@ def documents(
     return found
 
 
-def nodes(value: Any) -> Iterator[dict[str, Any]]:
-    """Every JSON object in the document, however deep."""
-    if isinstance(value, dict):
-        yield value
-        for child in value.values():
-            yield from nodes(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from nodes(child)
-
-
 def codes(item: dict[str, Any]) -> list[tuple[str, str]]:
     return [(SYSTEM_NAMES.get(c["system"], c["system"]), c["code"]) for c in item["codes"]]
 
@@ -86,6 +74,19 @@ class TestConditionAsJsonLd:
             assert document["name"] == conditions[slug]["name"]
             assert document["@id"].endswith(f"/conditions/{slug}")
             assert node_codes(document) == codes(conditions[slug])
+
+    def test_an_item_with_a_page_of_its_own_is_that_page_too(
+        self, documents: dict[str, dict[str, Any]], conditions: dict[str, dict[str, Any]]
+    ) -> None:
+        for document in documents.values():
+            base = document["@id"].rsplit("/conditions/", 1)[0]
+            for node in nodes(document):
+                slug = node.get("@id", "").rsplit("/", 1)[-1]
+                page = f"{base}/conditions/{slug}"
+                if slug in conditions and node["@id"] != page:
+                    assert node["sameAs"] == page, node
+                else:
+                    assert "sameAs" not in node, node
 
     def test_every_node_is_typed(self, documents: dict[str, dict[str, Any]]) -> None:
         for document in documents.values():

@@ -22,7 +22,8 @@ OPERATION_IDS = {
     "list_tests", "get_test", "list_treatments", "get_treatment", "list_prevention",
     "get_prevention", "list_drugs", "get_drug", "list_sources", "get_source", "get_source_text",
     "search", "get_meta", "get_vocabulary", "export", "health", "ready", "get_index",
-    "lookup_code", "infobutton",
+    "lookup_code", "infobutton", "list_aggravating_factors", "get_aggravating_factor",
+    "list_populations", "get_population",
 }  # fmt: skip
 # Query parameters that name an item: an unknown one is a 404.
 REFERENCES = {"condition", "cause", "treatment"}

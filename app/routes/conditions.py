@@ -5,7 +5,7 @@ import json
 from fastapi import APIRouter, Request, Response
 
 from app import served
-from app.errors import NAMELESS_PROBLEM_RESPONSES, PROBLEM_RESPONSES
+from app.errors import DETAIL_RESPONSES, NAMELESS_PROBLEM_RESPONSES
 from app.jsonld import condition_document, prefers_jsonld
 from app.negotiation import JSON_LD, VARY_ACCEPT
 from app.routes.items import json_bytes, page_response, store_of
@@ -46,7 +46,7 @@ async def read_conditions(request: Request, query: PageQueryDep) -> Response:
             "description": "The condition as JSON, or as schema.org JSON-LD when asked for.",
             "content": {JSON_LD: {"schema": {"type": "object"}}},
         },
-        **PROBLEM_RESPONSES,
+        **DETAIL_RESPONSES,
     },
 )
 async def read_condition(request: Request, slug: SlugPath) -> Response:

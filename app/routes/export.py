@@ -31,12 +31,15 @@ from app.errors import NAMELESS_PROBLEM_RESPONSES
 from app.negotiation import JSON
 from app.routes.items import store_of
 from app.schemas import (
+    AggravatingFactor,
     Cause,
     Complication,
     Condition,
     DiagnosticTest,
     Drug,
+    Population,
     Prevention,
+    Redirect,
     RiskFactor,
     Schema,
     Source,
@@ -80,6 +83,11 @@ class Export(Schema):
     treatments: list[Treatment]
     drugs: list[Drug]
     prevention: list[Prevention]
+    aggravating_factors: list[AggravatingFactor]
+    populations: list[Population]
+    redirects: list[Redirect] = Field(
+        description="The old URLs of renamed or merged concepts and where they lead (308)."
+    )
 
 
 def sections(connection: Connection) -> Iterator[tuple[str, str, Iterator[bytes]]]:
@@ -96,6 +104,13 @@ def sections(connection: Connection) -> Iterator[tuple[str, str, Iterator[bytes]
     for resource in RESOURCES:
         kind = resource.item.replace("_", "-")
         yield resource.operation_name, kind, listed(connection, resource.name)
+
+    def redirects() -> Iterator[bytes]:
+        for list_name, old_slug, slug in served.redirects(connection):
+            paths = Redirect(old_path=f"/{list_name}/{old_slug}", path=f"/{list_name}/{slug}")
+            yield served.to_json(paths)
+
+    yield "redirects", "redirect", redirects()
 
 
 def listed(connection: Connection, list_name: str) -> Iterator[bytes]:

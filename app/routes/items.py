@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app import served
 from app.catalog import DRUGS, RESOURCES, RISK_FACTORS, TESTS, TREATMENTS, Resource
-from app.errors import PROBLEM_RESPONSES
+from app.errors import DETAIL_RESPONSES, PROBLEM_RESPONSES
 from app.negotiation import JSON
 from app.routes.params import (
     DrugQuery,
@@ -68,7 +68,7 @@ def item_router(resource: Resource, list_query: type[ListQuery] = ListQuery) -> 
         summary=f"Get a {resource.singular}",
         description=f"One {resource.singular} by its slug, with its codes and every statement "
         "that names it, each with its certainty and evidence.",
-        responses=PROBLEM_RESPONSES,
+        responses=DETAIL_RESPONSES,
     )
     async def read_item(request: Request, slug: SlugPath) -> Response:
         snapshot = store_of(request).snapshot()
