@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from app.knowledge.lists import CONCEPT_LISTS as LISTS
-from app.search import SNIPPET_LEAD, SNIPPET_LENGTH, Vocabulary, shortened
+from app.search.hits import SNIPPET_LEAD, SNIPPET_LENGTH, shortened
+from app.search.vocabulary import Vocabulary
 from app.search_index import KINDS, stem, words_of
 from tests.test_api import everything
 

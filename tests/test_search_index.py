@@ -13,7 +13,9 @@ import snowballstemmer  # type: ignore[import-untyped]
 from sqlalchemy import Engine, create_engine, event, pool, select, text
 
 from app.knowledge import Knowledge
-from app.search import SEARCH_INDEX, _found, load_vocabulary, search
+from app.search import search
+from app.search.page import SEARCH_INDEX, _found
+from app.search.vocabulary import load_vocabulary
 from app.search_index import (
     FIELDS,
     SEARCH_DOCUMENT,
