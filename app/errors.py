@@ -162,7 +162,7 @@ async def _http_error(_request: Request, exc: Exception) -> ProblemResponse:
 
 def _allowed(allow: str) -> str:
     """The methods a route takes, with HEAD wherever GET is: every GET answers HEAD too
-    (app/cache.py, HeadAsGet), though the route names GET alone."""
+    (app/cache/head.py, HeadAsGet), though the route names GET alone."""
     methods = [method.strip() for method in allow.split(",") if method.strip()]
     if "GET" in methods and "HEAD" not in methods:
         methods.insert(methods.index("GET") + 1, "HEAD")

@@ -5,11 +5,11 @@ Every request passes these layers, outermost first; `create_app` and `compose` n
 1. `Observability` (app/observability.py): metrics, the access log and the X-Request-ID. It is
    outermost so that it times the whole answer and sees every request, answers from the cache
    included, and the request id is on every answer, cached or not.
-2. `HeadAsGet` (app/cache.py): a HEAD is served as its GET, without the body. In front of the
-   cache, so that a HEAD is answered from the GET answers it keeps, with their very headers.
-3. `ResponseCache` (app/cache.py): in front of everything the app adds, so that a kept answer
-   holds the headers the app's middleware set and a hit is sent with them, before any routing,
-   validation or middleware runs.
+2. `HeadAsGet` (app/cache/head.py): a HEAD is served as its GET, without the body. In front of
+   the cache, so that a HEAD is answered from the GET answers it keeps, with their very headers.
+3. `ResponseCache` (app/cache/middleware.py): in front of everything the app adds, so that a kept
+   answer holds the headers the app's middleware set and a hit is sent with them, before any
+   routing, validation or middleware runs.
 4. The FastAPI app, as FastAPI builds it: Starlette's last-resort error middleware, then the
    app's own middleware, outermost first: `SecurityHeaders`, CORS, `RouteRecorder` (notes the
    route template for the metrics and the log), and `ErrorBoundary` (app/errors.py), innermost

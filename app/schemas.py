@@ -272,7 +272,14 @@ class Snippet(Schema):
 class SearchHit(Schema):
     """An item that matches a search, with its kind, where to read it and why it matched."""
 
-    kind: str = Field(description="`condition`, or the list the item is served in.")
+    kind: str = Field(
+        description="`condition`, or the list the item is served in: the one a search for a "
+        "kind asked for, else its first role."
+    )
+    roles: list[str] = Field(
+        description="Every role it has: `condition` if it has a page of its own, and each list "
+        "it is served in. A search for any of these kinds finds it."
+    )
     slug: str
     name: str
     description: str

@@ -11,7 +11,7 @@ Words are stemmed here, in Python, with one pinned Snowball stemmer, so that eve
 full-text index holds the same stems and finds the same documents: each document keeps the
 distinct stems of each weight class of its text (`name_terms`, ...), and the vocabulary table
 (`search_word`) maps every word the documents hold to its stem and the number of documents
-holding that stem, for the typo correction, prefix expansion and word weights of app/search.py.
+holding that stem, for the typo correction, prefix expansion and word weights of app/search/.
 """
 
 import re
@@ -105,7 +105,11 @@ SEARCH_DOCUMENT = Table(
     "search_document",
     SEARCH_METADATA,
     Column("id", Integer, primary_key=True),
+    # Its first role: `condition`, or the first list it is served in.
     Column("kind", String, nullable=False),
+    # Every role it has, each between spaces (" condition risk-factors "): a search for one
+    # kind finds it in each.
+    Column("roles", String, nullable=False),
     Column("slug", String, nullable=False, index=True),
     Column("name", String, nullable=False),
     Column("aliases", String, nullable=False),
@@ -284,6 +288,7 @@ def build_documents(connection: Connection) -> Iterable[dict[str, Any]]:
         yield {
             "id": number,
             "kind": listed[0],
+            "roles": f" {' '.join(listed)} ",
             "slug": row.slug,
             "name": row.name,
             "aliases": "\n".join(row.also_called),

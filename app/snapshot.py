@@ -55,7 +55,7 @@ logger = logging.getLogger(__name__)
 
 # Bumped whenever what a snapshot holds changes shape (tables, search index, stems): a snapshot
 # of another format is never opened, but built anew.
-FORMAT = 8
+FORMAT = 9
 SUFFIX = ".snapshot.sqlite"
 # Snapshots kept in the directory beside the newest: a worker that has not swapped yet still
 # reads its own (an open file outlives its removal, but a new connection to it would not).
@@ -68,7 +68,7 @@ ALEMBIC_VERSION = Table(
     "alembic_version", _VERSIONS, Column("version_num", String(32), primary_key=True)
 )
 
-# The full-text index over the search documents' stem columns (app/search.py reads it): the
+# The full-text index over the search documents' stem columns (app/search/ reads it): the
 # columns hold stems separated by spaces, so the tokenizer only splits them; the instance table
 # says where each stem is (document, column), which ranking reads instead of the documents.
 _COLUMNS = ", ".join(TERM_COLUMNS)

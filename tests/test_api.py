@@ -4,6 +4,7 @@ The test database holds every seed (the project's and the test-only ones): each 
 read from the seeds (tests/expect.py), so that no test assumes there is one condition.
 """
 
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -518,6 +519,29 @@ class TestSearch:
             mine = [hit for hit in hits if hit["slug"] == slug]
             assert len(mine) == 1, slug
             assert set(mine[0]["conditions"]) == conditions
+
+    def test_an_item_is_found_in_every_role_it_has(
+        self, client: httpx.Client, knowledge: Knowledge
+    ) -> None:
+        """A condition another names (as a risk factor, a complication) is found by a search
+        for either kind, each hit leading to it in that role."""
+        roles: dict[str, list[str]] = defaultdict(list)
+        for slug in expect.conditions(knowledge):
+            roles[slug].append("condition")
+        for name in expect.LISTS:
+            for slug in expect.listed(knowledge, name):
+                roles[slug].append(name)
+        names = {seed.condition: seed.data.condition.name for seed in knowledge.seeds}
+        names |= {concept.slug: concept.name for _, concept in knowledge.concepts()}
+        for slug, kinds in roles.items():
+            for kind in kinds:
+                hits = everything(client, "/search", q=names[slug], kind=kind)
+                (hit,) = [hit for hit in hits if hit["slug"] == slug]
+                assert hit["kind"] == kind
+                assert hit["roles"] == kinds
+                wanted = f"/conditions/{slug}" if kind == "condition" else f"/{kind}/{slug}"
+                assert hit["path"] == wanted
+                ok(client.get(hit["path"]))
 
     def test_scores_come_best_first(self, client: httpx.Client) -> None:
         scores = [

@@ -13,20 +13,23 @@ SNIPPET_LENGTH = 160
 SNIPPET_LEAD = 40
 
 
-def hit_of(row: Any, terms: list[Term], conditions: list[str]) -> SearchHit:
-    """A found document as a hit: where to read it, and why it matched."""
+def hit_of(row: Any, terms: list[Term], conditions: list[str], role: str | None) -> SearchHit:
+    """A found document as a hit: where to read it (in the role a search asked for, else its
+    first), and why it matched."""
+    kind = role or row.kind
     held = [
         term
         for term in terms
         if any(f" {s} " in getattr(row, name) for s in term.stems for name in TERM_COLUMNS)
     ]
     return SearchHit(
-        kind=row.kind,
+        kind=kind,
+        roles=row.roles.split(),
         slug=row.slug,
         name=row.name,
         description=row.description,
         conditions=conditions,
-        path=f"/conditions/{row.slug}" if row.kind == CONDITION_KIND else f"/{row.kind}/{row.slug}",
+        path=f"/conditions/{row.slug}" if kind == CONDITION_KIND else f"/{kind}/{row.slug}",
         score=float(row.score),
         matched=[term.word for term in held],
         snippet=snippet_of(row, held),

@@ -60,7 +60,7 @@ def search(
     filters: list[ColumnElement[bool]] = []
     counted = SEARCH_INDEX if kind is None and condition is None else INDEXED_DOCUMENTS
     if kind is not None:
-        filters.append(_filtered_after_matching(DOCUMENTS.c.kind) == kind)
+        filters.append(_filtered_after_matching(DOCUMENTS.c.roles).contains(f" {kind} "))
     if condition is not None:
         members = select(MEMBERSHIP.c.document_id).where(MEMBERSHIP.c.condition_slug == condition)
         filters.append(_filtered_after_matching(DOCUMENTS.c.id).in_(members))
@@ -91,7 +91,7 @@ def search(
     ):
         conditions[member.document_id].append(member.condition_slug)
     return SearchPage(
-        items=[hit_of(row, ranking.scored, conditions[row.id]) for row in rows],
+        items=[hit_of(row, ranking.scored, conditions[row.id], kind) for row in rows],
         total=total,
         limit=limit,
         offset=offset,
