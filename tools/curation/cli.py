@@ -182,6 +182,10 @@ def _check(knowledge: Knowledge, seeds: Path, slugs: Sequence[str]) -> int:
     return 0
 
 
+# The knowledge tables whose rows are terms of the API's contract (its enums).
+VOCABULARY_TABLES = ("vocabulary_term", "predicate")
+
+
 def _migration(knowledge: Knowledge, slug: str) -> int:
     script = migration_script()
     changes = changes_between(head_state(script), knowledge_rows(knowledge))
@@ -197,6 +201,12 @@ def _migration(knowledge: Knowledge, slug: str) -> int:
     print(f"  {_relative(written.rows)}")
     print("\n".join(f"  {line}" for line in describe(written.changes)))
     print("Load it with: alembic upgrade head")
+    if any(change for change in written.changes if change.name in VOCABULARY_TABLES):
+        # A new term is a value a parameter may take: the contract the tests hold the API to
+        # (docs/openapi.json) changes with it, and is written now, as `make openapi` does.
+        from tools import contract
+
+        return contract.main()
     return 0
 
 
