@@ -23,7 +23,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 ROWS = "0011-calcinosis-cutis-v3.json"
-ROWS_SHA256 = "b2e5fa92ab73e9eff6124be5ef4c0e72863dacd9a8614629d09d5af5e8b067f3"
+ROWS_SHA256 = "6d93bf8e3b484f037b0396d4e75b96905aba3277f444b20c87f4ee60fa25f448"
 
 SHAPES = {
     "concept": Shape(
