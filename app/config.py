@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     database_statement_timeout: float = 30.0
     # Seconds /ready waits for the database before it says it is not ready.
     readiness_timeout: float = 1.0
+    # Reads of the snapshot (and gzipping of answers) a worker runs at once, each in a thread:
+    # more only contend for the cores and the GIL; the others wait their turn in the event loop.
+    worker_threads: int = Field(4, ge=1)
     # Where the server listens, as `make run` and the image give it to uvicorn (HOST, PORT):
     # read here only to say where clients reach it when PUBLIC_URL does not.
     host: str = DEFAULT_HOST

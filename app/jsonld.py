@@ -138,8 +138,7 @@ def condition_document(connection: Connection, slug: str, base_url: str, missing
     }
 
     def items(resource: Resource) -> list[Any]:
-        slugs, _total = served.ordered(connection, resource.name, slug, EVERY, 0)
-        bodies = served.items(connection, resource.name, slugs, slug)
+        bodies, _total = served.ordered_items(connection, resource.name, slug, EVERY, 0, slug)
         return [resource.schema.model_validate_json(body) for body in bodies]
 
     listed = {resource.name: items(resource) for resource in RESOURCES}

@@ -23,10 +23,12 @@ front of what FastAPI builds. Each layer is a plain ASGI middleware given its se
 made; no subclass of FastAPI decides where a layer goes.
 """
 
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp
@@ -49,7 +51,7 @@ from app.routes import api_router
 from app.routes.health import expected_revisions, report_readiness
 from app.routes.params import utf8_query
 from app.snapshot import build_apart
-from app.store import KnowledgeStore
+from app.store import SWITCH_INTERVAL, KnowledgeStore
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -57,6 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        sys.setswitchinterval(SWITCH_INTERVAL)
         timeouts = Timeouts(settings.database_lock_timeout, settings.database_statement_timeout)
         app.state.engine = create_database_engine(settings.database_url, timeouts=timeouts)
         # Readiness asks a new connection: it must see the database as a new worker would.

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field
+from sqlalchemy import Connection
 
 from app.errors import PLAIN_TEXT_PATTERN, PROBLEM_RESPONSES, InvalidParameter
 from app.routes.items import json_bytes, store_of
@@ -65,8 +66,10 @@ async def read_search(request: Request, query: Annotated[SearchQuery, Query()]) 
     if kind is not None and kind not in KINDS:
         raise InvalidParameter("kind", kind_hint(kind))
     snapshot = store_of(request).snapshot()
-    found = await snapshot.read(
-        lambda connection: search(
+
+    def answer(connection: Connection) -> tuple[bytes, int]:
+        # Encoded in the worker thread too: the event loop only routes.
+        found = search(
             connection,
             snapshot.shape,
             query.q,
@@ -75,5 +78,7 @@ async def read_search(request: Request, query: Annotated[SearchQuery, Query()]) 
             kind=kind,
             condition=query.condition,
         )
-    )
-    return json_bytes(to_json(found), paging.links(request, found.total))
+        return to_json(found), found.total
+
+    body, total = await snapshot.read(answer)
+    return json_bytes(body, paging.links(request, total))
