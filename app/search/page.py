@@ -1,39 +1,36 @@
 """One page of search hits: the documents the snapshot's full-text index (FTS5) matches,
-narrowed by kind or condition, counted, ranked, and only the page's documents read."""
+narrowed by kind or condition, counted, ranked, and only the page's documents read.
 
-from collections import defaultdict
+The statements are SQL as SQLite runs it, on the driver's own connection: built with SQLAlchemy
+on every request, they cost more than running them."""
+
+import json
+from collections import defaultdict, namedtuple
 from typing import Any
 
-from sqlalchemy import ColumnClause, ColumnElement, Connection, Integer, column, func, select
-from sqlalchemy import literal_column as sql_name
-from sqlalchemy import table as sql_table
-from sqlalchemy.sql.expression import UnaryExpression
-from sqlalchemy.sql.operators import custom_op
+from sqlalchemy import Connection
 
 from app.schemas import SearchPage
 from app.search.hits import hit_of
 from app.search.query import read_query
 from app.search.ranking import ranking_of, scored_documents
 from app.search.vocabulary import load_vocabulary
-from app.search_index import SEARCH_CONDITION as MEMBERSHIP
-from app.search_index import SEARCH_DOCUMENT as DOCUMENTS
 from app.served import Shape
 
-SEARCH_INDEX = sql_table("search_index", column("rowid", Integer))
-INDEXED_DOCUMENTS = SEARCH_INDEX.join(DOCUMENTS, DOCUMENTS.c.id == SEARCH_INDEX.c.rowid)
+# "+column" keeps SQLite from walking a condition's documents by their index and testing each
+# against the full-text index, which is far slower than filtering the matches.
+IN_ROLE = "instr(+d.roles, ?) > 0"
+IN_CONDITION = "+d.id IN (SELECT document_id FROM search_condition WHERE condition_slug = ?)"
+MEMBERSHIP_SQL = (
+    "SELECT document_id, condition_slug FROM search_condition "
+    "WHERE document_id IN (SELECT value FROM json_each(?)) ORDER BY condition_slug"
+)
 
 
-def _found(stems: list[str]) -> ColumnElement[bool]:
-    """What the full-text index holds any of the stems; each is quoted, so that none is read
-    as an FTS5 operator."""
-    index: ColumnClause[Any] = sql_name("search_index")
-    return index.match(" OR ".join('"' + s.replace('"', '""') + '"' for s in stems))
-
-
-def _filtered_after_matching(column: ColumnElement[Any]) -> ColumnElement[Any]:
-    # "+column" keeps SQLite from walking a condition's documents by their index and testing
-    # each against the full-text index, which is far slower than filtering the matches.
-    return UnaryExpression(column, operator=custom_op("+"))
+def match_expression(stems: list[str]) -> str:
+    """What the full-text index holds any of the stems, as FTS5 reads a MATCH: each stem quoted,
+    so that none is read as an FTS5 operator."""
+    return " OR ".join('"' + s.replace('"', '""') + '"' for s in stems)
 
 
 def search(
@@ -57,39 +54,42 @@ def search(
         # Punctuation alone, or words no document holds nor resembles: plain text, no match.
         return empty
     ranking = ranking_of(query)
-    filters: list[ColumnElement[bool]] = []
-    counted = SEARCH_INDEX if kind is None and condition is None else INDEXED_DOCUMENTS
+    kept: list[str] = []
+    narrowing: list[Any] = []
     if kind is not None:
-        filters.append(_filtered_after_matching(DOCUMENTS.c.roles).contains(f" {kind} "))
+        kept.append(IN_ROLE)
+        narrowing.append(f" {kind} ")
     if condition is not None:
-        members = select(MEMBERSHIP.c.document_id).where(MEMBERSHIP.c.condition_slug == condition)
-        filters.append(_filtered_after_matching(DOCUMENTS.c.id).in_(members))
-    total = connection.execute(
-        select(func.count()).select_from(counted).where(_found(ranking.finder_stems), *filters)
-    ).scalar_one()
+        kept.append(IN_CONDITION)
+        narrowing.append(condition)
+    where = " AND ".join(kept)
+    driver: Any = connection.connection.driver_connection
+    counted = "SELECT count(*) FROM search_index"
+    if where:
+        counted += " JOIN search_document d ON d.id = search_index.rowid"
+    counted += " WHERE search_index MATCH ?" + (f" AND {where}" if where else "")
+    ((total,),) = driver.execute(
+        counted, [match_expression(ranking.finder_stems), *narrowing]
+    ).fetchall()
     if not total:
         return empty
     # Rank the matches, then read only the documents of the page.
-    ranked = scored_documents(ranking, filters).subquery("ranked")
-    hits = (
-        select(ranked)
-        .order_by(ranked.c.score.desc(), ranked.c.id)
-        .limit(limit)
-        .offset(offset)
-        .subquery("hit")
+    ranked, parameters = scored_documents(ranking, where)
+    cursor = driver.execute(
+        "SELECT d.*, hit.score FROM "
+        f"(SELECT id, score FROM ({ranked}) ORDER BY score DESC, id LIMIT ? OFFSET ?) hit "
+        "JOIN search_document d ON d.id = hit.id ORDER BY hit.score DESC, hit.id",
+        [*parameters, *narrowing, limit, offset],
     )
-    rows = connection.execute(
-        select(DOCUMENTS, hits.c.score)
-        .join(hits, DOCUMENTS.c.id == hits.c.id)
-        .order_by(hits.c.score.desc(), hits.c.id)
-    ).all()
+    # Rows whose columns read as attributes, as a hit is made of them (app/search/hits.py).
+    columns = [column[0] for column in cursor.description]
+    document: Any = namedtuple("document", columns)  # type: ignore[misc]
+    rows: list[Any] = [document(*row) for row in cursor.fetchall()]
     conditions: dict[int, list[str]] = defaultdict(list)
-    for member in connection.execute(
-        select(MEMBERSHIP)
-        .where(MEMBERSHIP.c.document_id.in_([row.id for row in rows]))
-        .order_by(MEMBERSHIP.c.condition_slug)
-    ):
-        conditions[member.document_id].append(member.condition_slug)
+    for held, member in driver.execute(
+        MEMBERSHIP_SQL, [json.dumps([row.id for row in rows])]
+    ).fetchall():
+        conditions[held].append(member)
     return SearchPage(
         items=[hit_of(row, ranking.scored, conditions[row.id], kind) for row in rows],
         total=total,

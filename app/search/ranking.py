@@ -7,23 +7,9 @@ integers, so that every backend ranks alike.
 """
 
 from dataclasses import dataclass
-
-from sqlalchemy import (
-    ColumnElement,
-    Integer,
-    Select,
-    String,
-    case,
-    column,
-    func,
-    literal,
-    select,
-    union_all,
-)
-from sqlalchemy import table as sql_table
+from typing import Any
 
 from app.search.query import Query, Term, counted
-from app.search_index import SEARCH_DOCUMENT as DOCUMENTS
 
 # How much a stem weighs in each class: names and aliases, descriptions, kinds, details, quotes.
 CLASS_WEIGHTS = {
@@ -33,9 +19,12 @@ CLASS_WEIGHTS = {
     "detail_terms": 2,
     "quote_terms": 1,
 }
-# FTS5's own list of the index's entries: one row per stem, document and column.
-INSTANCES = sql_table(
-    "search_index_instance", column("term", String), column("doc", Integer), column("col", String)
+# The weight of the class a stem is held in, from FTS5's own list of the index's entries
+# (search_index_instance: one row per stem, document and column).
+PLACE = (
+    "CASE i.col "
+    + " ".join(f"WHEN '{name}' THEN {weight}" for name, weight in CLASS_WEIGHTS.items())
+    + " ELSE 0 END"
 )
 
 
@@ -59,44 +48,27 @@ def ranking_of(query: Query) -> Ranking:
     return Ranking(finders, scored)
 
 
-def scored_documents(
-    ranking: Ranking, filters: list[ColumnElement[bool]]
-) -> Select[tuple[int, int]]:
-    """The id and score of each document a finder matches, among those the filters keep."""
-    # The index's own list of where each stem is (document, column) gives the best place of
-    # each term without reading the documents.
+def scored_documents(ranking: Ranking, kept: str) -> tuple[str, list[Any]]:
+    """SQL of the id and score of each document a finder matches, among those the condition
+    `kept` keeps (SQL on the document, `d`; empty for all), and its parameters before those of
+    `kept`. Written as SQL, not built with SQLAlchemy: building it cost more than running it."""
     finders = set(map(id, ranking.finders))
-    # A SELECT of bound values per row, not a VALUES list: SQLAlchemy caches the compiled form
-    # of a statement of this shape, which it cannot do for VALUES (compiling it again cost more
-    # than the search itself).
-    rows = [
-        select(
-            literal(stem, String).label("stem"),
-            literal(number, Integer).label("term"),
-            literal(term.weight * factor, Integer).label("value"),
-            literal(int(id(term) in finders), Integer).label("finder"),
-        )
+    terms = [
+        (stem, number, term.weight * factor, int(id(term) in finders))
         for number, term in enumerate(ranking.scored)
         for stem, factor in term.stems.items()
     ]
-    terms = union_all(*rows).cte("query_term") if len(rows) > 1 else rows[0].cte("query_term")
-    place = case(CLASS_WEIGHTS, value=INSTANCES.c.col, else_=0)
-    best = (
-        select(
-            INSTANCES.c.doc,
-            func.max(terms.c.value * place).label("best"),
-            func.max(terms.c.finder).label("finder"),
-        )
-        .select_from(terms)
-        .join(INSTANCES, INSTANCES.c.term == terms.c.stem)
-        .group_by(INSTANCES.c.doc, terms.c.term)
-        .subquery("best")
+    # The index's own list of where each stem is (document, column) gives the best place of
+    # each term without reading the documents.
+    sql = (
+        "WITH query_term(stem, term, value, finder) AS (VALUES "
+        + ", ".join(["(?, ?, ?, ?)"] * len(terms))
+        + "), best AS ("
+        f"SELECT i.doc AS doc, max(q.value * {PLACE}) AS best, max(q.finder) AS finder "
+        "FROM query_term q JOIN search_index_instance i ON i.term = q.stem "
+        "GROUP BY i.doc, q.term) "
+        "SELECT b.doc AS id, sum(b.best) AS score FROM best b"
+        + (f" JOIN search_document d ON d.id = b.doc WHERE {kept}" if kept else "")
+        + " GROUP BY b.doc HAVING max(b.finder) = 1"
     )
-    ranked = (
-        select(best.c.doc.label("id"), func.sum(best.c.best).label("score"))
-        .group_by(best.c.doc)
-        .having(func.max(best.c.finder) == 1)
-    )
-    if filters:
-        ranked = ranked.join(DOCUMENTS, DOCUMENTS.c.id == best.c.doc).where(*filters)
-    return ranked
+    return sql, [value for row in terms for value in row]
