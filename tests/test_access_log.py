@@ -83,6 +83,17 @@ class TestALine:
         assert logged_at.tzinfo == UTC
         assert abs((datetime.now(UTC) - logged_at).total_seconds()) < 60
 
+    def test_a_password_is_never_logged(self, http: httpx.Client, log: Log) -> None:
+        names = ("holder.assignedEntity.certificateText", "holder%2EassignedEntity.certificateText")
+        for name in names:
+            rid = request_id()
+            asked = f"mainSearchCriteria.v.c=L94.2&{name}=s3cret&holder.assignedEntity.n=clinic"
+            http.get(f"/infobutton?{asked}", headers={"X-Request-ID": rid})
+            query = log.of(rid)["query"]
+            assert "s3cret" not in query
+            assert f"{name}=[redacted]" in query
+            assert "holder.assignedEntity.n=clinic" in query  # the rest as asked
+
     def test_it_tells_a_cache_hit_from_a_miss(self, http: httpx.Client, log: Log) -> None:
         url = f"/causes?limit=1&offset={uuid.uuid4().int % 1_000_000}"
         first, second = request_id(), request_id()

@@ -36,6 +36,9 @@ TITLE = "Condition Knowledge API"
 # Entries a feed holds at most, best first (MedlinePlus Connect gives up to three).
 MAX_ENTRIES = 10
 XML = "text/xml"
+# The parameter that carries the requesting organization's password at the resource: never
+# answered back, never logged.
+CERTIFICATE = "holder.assignedEntity.certificateText"
 # The guide's parameters that make the answer.
 CODE, SYSTEM, DISPLAY_NAME = (
     "mainSearchCriteria.v.c",

@@ -16,6 +16,7 @@ from app.lookup import (
     lookup,
 )
 from app.lookup.infobutton import (
+    CERTIFICATE,
     CODE,
     DISPLAY_NAME,
     LANGUAGE_CODE,
@@ -118,7 +119,7 @@ class InfobuttonContext(BaseModel):
         "holder.assignedEntity.n", "The requesting organization's user name at the resource"
     )
     holder_certificate: str | None = _context(
-        "holder.assignedEntity.certificateText",
+        CERTIFICATE,
         "The requesting organization's password at the resource (never repeated in the answer)",
     )
     authorized_person: str | None = _context(
