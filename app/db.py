@@ -3,16 +3,17 @@ whatever the backend, and the Alembic migrations that build it."""
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, pool, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, pool, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 
@@ -23,6 +24,8 @@ logger = logging.getLogger(__name__)
 # How long to wait for PostgreSQL to accept a connection, in seconds (libpq counts whole
 # seconds, at least 2): an unreachable server is a quick failure, not a read that hangs.
 CONNECT_TIMEOUT_SECONDS = 2
+# Rows `write_rows` hands the driver at a time: bounded memory at any size.
+WRITE_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -158,3 +161,34 @@ def migrate(database_url: str, revision: str = "head") -> str:
     """Build the database at `database_url` with the real migrations; return the URL."""
     command.upgrade(alembic_config(database_url), revision)
     return database_url
+
+
+def write_rows(
+    connection: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Insert `rows` (values in the order of `columns`, as the driver takes them: JSON already
+    text) into `table` through the driver, a batch at a time; return how many. What builds a
+    database or a snapshot writes millions of rows, and SQLAlchemy's processing of each row's
+    parameters would cost more than writing it."""
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    names = ", ".join(f'"{name}"' for name in columns)
+    into = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join([marker] * len(columns))})'
+    written = 0
+    iterator = iter(rows)
+    while batch := list(islice(iterator, WRITE_BATCH)):
+        connection.exec_driver_sql(into, batch)
+        written += len(batch)
+    return written
+
+
+def insert_rows(connection: Connection, table: Table, rows: Iterable[Mapping[str, Any]]) -> int:
+    """`write_rows` for rows keyed by column name, each holding every column of `table`."""
+    names = [column.name for column in table.c]
+    return write_rows(connection, table.name, names, (tuple(r[n] for n in names) for r in rows))
+
+
+def reason(error: Exception) -> str:
+    """An error in one line an operator can read."""
+    if isinstance(error, DBAPIError):
+        return str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+    return f"{type(error).__name__}: {error}"

@@ -50,7 +50,7 @@ from app.openapi import DESCRIPTION, TAGS, install_openapi
 from app.routes import api_router
 from app.routes.health import expected_revisions, report_readiness
 from app.routes.params import utf8_query
-from app.snapshot import build_apart
+from app.snapshot import Builder
 from app.store import SWITCH_INTERVAL, KnowledgeStore
 
 
@@ -70,18 +70,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         count_database_errors(app.state.engine)
         app.state.expected_revisions = expected_revisions()
         directory = settings.snapshot_directory
+        builder = Builder(settings)
         app.state.store = KnowledgeStore(
             app.state.engine,
             directory,
-            partial(build_apart, settings),
+            builder.build,
             check_interval=settings.revision_check_interval,
         )
         report_readiness(app.state.engine, app.state.expected_revisions, settings.database_url)
         # The first snapshot is ready before the first request (or the newest on disk, if the
         # database cannot be read); later ones are swapped in while this one serves.
         await app.state.store.start()
+        await builder.prepare()
         yield
         await app.state.store.close()
+        await builder.close()
         app.state.engine.dispose()
 
     app = FastAPI(

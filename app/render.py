@@ -324,11 +324,11 @@ def render_sources(
     ).order_by(source.c.slug)
     if slugs is not None:
         query = query.where(source.c.slug.in_(slugs))
+    read_from: dict[str, list[str]] = defaultdict(list)
+    for condition, source_slug in graph.conditions.items():
+        read_from[source_slug].append(condition)
     return [
-        SourceSchema(
-            **row._mapping,
-            conditions=[c for c, s in graph.conditions.items() if s == row.slug],
-        )
+        SourceSchema(**row._mapping, conditions=read_from[row.slug])
         for row in connection.execute(query)
     ]
 

@@ -32,10 +32,10 @@ from sqlalchemy import (
     String,
     Table,
     delete,
-    insert,
     select,
 )
 
+from app.db import insert_rows
 from app.knowledge.ids import definition_claim, guidance_claim
 from app.knowledge.lists import (
     AGGRAVATING_FACTORS,
@@ -188,20 +188,20 @@ def rebuild_search_documents(connection: Connection) -> int:
             rows.append(row)
             words |= found
             holding.update({stem(word) for word in found})
-        connection.execute(insert(SEARCH_DOCUMENT), rows)
+        insert_rows(connection, SEARCH_DOCUMENT, rows)
         members = [
             {"document_id": doc["id"], "condition_slug": condition}
             for doc in batch
             for condition in doc["conditions"]
         ]
-        connection.execute(insert(SEARCH_CONDITION), members)
+        insert_rows(connection, SEARCH_CONDITION, members)
         count += len(batch)
     if words:
         vocabulary = [
             {"word": word, "stem": stem(word), "documents": holding[stem(word)]}
             for word in sorted(words)
         ]
-        connection.execute(insert(SEARCH_WORD), vocabulary)
+        insert_rows(connection, SEARCH_WORD, vocabulary)
     return count
 
 

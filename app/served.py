@@ -28,7 +28,6 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
@@ -43,12 +42,12 @@ from sqlalchemy import (
     Table,
     column,
     func,
-    insert,
     select,
 )
 from sqlalchemy import table as sql_table
 
 from app.catalog import BY_NAME, RESOURCES, Resource
+from app.db import insert_rows, write_rows
 from app.errors import InvalidParameter, Moved, NotFound, UnknownReference
 from app.graph import Filters, Graph, load_texts
 from app.knowledge.codes import CODE_SYSTEMS
@@ -498,19 +497,56 @@ def coded_under(connection: Connection, system: str, prefix: str) -> list[Any]:
 # Writing, once per snapshot.
 
 
-def write(connection: Connection, graph: Graph) -> None:
-    """Render everything the knowledge serves into the served tables of `connection`."""
+# An item as written in served_item: its list, slug, condition ('' for whole) and answer.
+ItemRow = tuple[str, str, str, bytes]
+
+
+@dataclass(frozen=True)
+class RenderBatch:
+    """Items rendered together: some of a list's slugs (or the conditions'), whole or narrowed
+    to one condition."""
+
+    list_name: str
+    condition: str
+    slugs: list[str]
+
+
+# Renders batches, giving each one's rows in the order of the batches: here, or in processes
+# of their own (app/snapshot.py).
+Renderer = Callable[[Iterable[RenderBatch]], Iterable[list[ItemRow]]]
+
+
+def render_batch(connection: Connection, graph: Graph, batch: RenderBatch) -> list[ItemRow]:
+    """A batch's items, rendered from the knowledge tables `connection` reads."""
+    if batch.list_name == CONDITIONS:
+        models: dict[str, Any] = render_conditions(connection, graph, batch.slugs)
+    else:
+        narrowing = Filters(condition=batch.condition or None)
+        models = render_concepts(
+            connection, graph, BY_NAME[batch.list_name], batch.slugs, narrowing
+        )
+    return [
+        (batch.list_name, slug, batch.condition, to_json(model)) for slug, model in models.items()
+    ]
+
+
+def write(connection: Connection, graph: Graph, render: Renderer | None = None) -> None:
+    """Render everything the knowledge serves into the served tables of `connection`, whose
+    knowledge tables `render` reads (by default in this process, from `connection`)."""
     SERVED.create_all(connection)
+
+    def here(batches: Iterable[RenderBatch]) -> Iterator[list[ItemRow]]:
+        return (render_batch(connection, graph, batch) for batch in batches)
+
+    item_columns = [c.name for c in ITEM.c]
+    for rows in (render or here)(_render_batches(graph)):
+        write_rows(connection, ITEM.name, item_columns, rows)
     for resource in RESOURCES:
         _write_list(connection, graph, resource)
     conditions = list(graph.conditions)
-    for batch in _batches(conditions):
-        _insert(
-            connection, ITEM, _rows(CONDITIONS, WHOLE, render_conditions(connection, graph, batch))
-        )
-    _insert(connection, ORDER, _ranks(CONDITIONS, WHOLE, conditions))
+    insert_rows(connection, ORDER, _ranks(CONDITIONS, WHOLE, conditions))
     sources = render_sources(connection, graph)
-    _insert(
+    insert_rows(
         connection,
         ITEM,
         (
@@ -527,10 +563,10 @@ def write(connection: Connection, graph: Graph) -> None:
             )
         ),
     )
-    _insert(connection, ORDER, _ranks(SOURCES, WHOLE, [source.slug for source in sources]))
-    _insert(connection, REDIRECT, _redirects(connection, graph))
+    insert_rows(connection, ORDER, _ranks(SOURCES, WHOLE, [source.slug for source in sources]))
+    insert_rows(connection, REDIRECT, _redirects(connection, graph))
     texts = load_texts(connection)
-    _insert(
+    insert_rows(
         connection,
         TEXT,
         ({"id": n, "slug": s, "folded": t} for n, (s, t) in enumerate(texts.items(), start=1)),
@@ -549,8 +585,8 @@ def write(connection: Connection, graph: Graph) -> None:
         "vocabulary": to_json(vocabulary(graph)),
         "shape": json.dumps(shape).encode(),
     }
-    _insert(connection, DOCUMENT, ({"name": n, "body": b} for n, b in documents.items()))
-    _insert(connection, LOOKUP, _lookup_rows(connection, graph))
+    insert_rows(connection, DOCUMENT, ({"name": n, "body": b} for n, b in documents.items()))
+    insert_rows(connection, LOOKUP, _lookup_rows(connection, graph))
 
 
 def _lookup_rows(connection: Connection, graph: Graph) -> Iterator[dict[str, Any]]:
@@ -599,29 +635,34 @@ def _lookup_rows(connection: Connection, graph: Graph) -> Iterator[dict[str, Any
         }
 
 
+def _render_batches(graph: Graph) -> Iterator[RenderBatch]:
+    """Every item a snapshot serves, in batches: each list's items whole, then narrowed to one
+    condition where their answer involves more than one; then the condition pages."""
+    for resource in RESOURCES:
+        slugs = list(graph.listed.get(resource.name, {}))
+        for batch in _batches(slugs):
+            yield RenderBatch(resource.name, WHOLE, batch)
+        narrowed: dict[str, list[str]] = defaultdict(list)
+        for slug in slugs:
+            touching = _conditions_touching(graph, resource, slug)
+            if len(touching) > 1:
+                for condition in touching:
+                    narrowed[condition].append(slug)
+        for condition, shared in narrowed.items():
+            for batch in _batches(shared):
+                yield RenderBatch(resource.name, condition, batch)
+    for batch in _batches(list(graph.conditions)):
+        yield RenderBatch(CONDITIONS, WHOLE, batch)
+
+
 def _write_list(connection: Connection, graph: Graph, resource: Resource) -> None:
+    """A list's orders, whole and in every view, and its listing."""
     slugs = list(graph.listed.get(resource.name, {}))
-    for batch in _batches(slugs):
-        rendered = render_concepts(connection, graph, resource, batch)
-        _insert(connection, ITEM, _rows(resource.name, WHOLE, rendered))
-    # Narrowed to one condition, for the concepts whose answer involves more than one.
-    narrowed: dict[str, list[str]] = defaultdict(list)
-    for slug in slugs:
-        touching = _conditions_touching(graph, resource, slug)
-        if len(touching) > 1:
-            for condition in touching:
-                narrowed[condition].append(slug)
-    for condition, shared in narrowed.items():
-        for batch in _batches(shared):
-            rendered = render_concepts(
-                connection, graph, resource, batch, Filters(condition=condition)
-            )
-            _insert(connection, ITEM, _rows(resource.name, condition, rendered))
-    _insert(connection, ORDER, _ranks(resource.name, WHOLE, slugs))
+    insert_rows(connection, ORDER, _ranks(resource.name, WHOLE, slugs))
     for condition in graph.conditions:
         claims = graph.claims_of_condition(condition, resource.name)
         ranked = list(dict.fromkeys(claim.object for claim in claims))
-        _insert(connection, ORDER, _ranks(resource.name, condition, ranked))
+        insert_rows(connection, ORDER, _ranks(resource.name, condition, ranked))
     in_order = graph.in_order.get(resource.name, [])
     # A view per value of each statement-level filter, in one pass over the statements.
     views: dict[str, dict[str, None]] = defaultdict(dict)
@@ -632,13 +673,13 @@ def _write_list(connection: Connection, graph: Graph, resource: Resource) -> Non
         if resource.name == DRUGS:
             views[f"treatment:{claim.subject}"].setdefault(claim.object)
     for view, held in views.items():
-        _insert(connection, ORDER, _ranks(resource.name, view, list(held)))
+        insert_rows(connection, ORDER, _ranks(resource.name, view, list(held)))
     kinds = {slug: graph.concepts[slug].kind for slug in slugs}
     if resource.kind_vocabulary is not None:
         for term in graph.terms(resource.kind_vocabulary):
             of_kind = [slug for slug in slugs if kinds[slug] == term]
-            _insert(connection, ORDER, _ranks(resource.name, f"kind:{term}", of_kind))
-    _insert(
+            insert_rows(connection, ORDER, _ranks(resource.name, f"kind:{term}", of_kind))
+    insert_rows(
         connection,
         LISTING,
         (
@@ -679,11 +720,6 @@ def _conditions_touching(graph: Graph, resource: Resource, slug: str) -> set[str
     return touching
 
 
-def _rows(list_name: str, condition: str, rendered: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for slug, model in rendered.items():
-        yield {"list": list_name, "slug": slug, "condition": condition, "body": to_json(model)}
-
-
 def _ranks(list_name: str, view: str, slugs: list[str]) -> Iterator[dict[str, Any]]:
     for rank, slug in enumerate(slugs):
         yield {"list": list_name, "view": view, "rank": rank, "slug": slug}
@@ -692,9 +728,3 @@ def _ranks(list_name: str, view: str, slugs: list[str]) -> Iterator[dict[str, An
 def _batches(values: list[str]) -> Iterator[list[str]]:
     for start in range(0, len(values), BATCH):
         yield values[start : start + BATCH]
-
-
-def _insert(connection: Connection, table: Table, rows: Iterator[dict[str, Any]] | Any) -> None:
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, 5000)):
-        connection.execute(insert(table), chunk)

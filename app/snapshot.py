@@ -19,11 +19,14 @@ import asyncio
 import fcntl
 import hashlib
 import logging
+import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -46,8 +49,14 @@ from sqlalchemy import (
 
 from app import served
 from app.config import ROOT, Settings
-from app.db import Timeouts, create_database_engine, knowledge_revision
-from app.graph import load_graph
+from app.db import (
+    Timeouts,
+    create_database_engine,
+    knowledge_revision,
+    reason,
+    write_rows,
+)
+from app.graph import Graph, load_graph
 from app.models import METADATA
 from app.search_index import SEARCH_METADATA, TERM_COLUMNS, rebuild_search_documents
 
@@ -62,6 +71,10 @@ SUFFIX = ".snapshot.sqlite"
 KEPT = 2
 # Rows copied per batch: bounded memory whatever the library's size.
 BATCH = 5000
+PAGE_SIZE = 16384
+# Knowledge rows from which a build is shared between processes: below, starting them costs
+# more than they save (a handful of conditions is built in a second by one).
+PARALLEL_FROM = 20_000
 
 _VERSIONS = MetaData()
 ALEMBIC_VERSION = Table(
@@ -125,10 +138,13 @@ def snapshot_path(engine: Engine, directory: Path) -> Path:
         return directory / snapshot_name(database_identity(connection), revision)
 
 
-def build(engine: Engine, directory: Path) -> Path:
+def build(
+    engine: Engine, directory: Path, processes: int = 1, parallel_from: int = PARALLEL_FROM
+) -> Path:
     """The snapshot of the database's current revision: the one already in `directory`, or one
-    read now in one consistent transaction and written there. One build at a time per directory:
-    the workers that ask meanwhile wait, then find it built."""
+    read now in one consistent transaction and written there, its items rendered by `processes`
+    processes when the knowledge holds `parallel_from` rows or more. One build at a time per
+    directory: the workers that ask meanwhile wait, then find it built."""
     directory.mkdir(parents=True, exist_ok=True)
     with locked(directory / "build.lock"):
         with consistent_read(engine) as source:
@@ -140,10 +156,11 @@ def build(engine: Engine, directory: Path) -> Path:
             partial = path.with_name(f"{path.name}.partial")
             knowledge = path.with_name(f"{path.name}.knowledge")
             rows = _copy_knowledge(source, knowledge)
+            logger.info("Copied %d knowledge rows in %.1f s", rows, time.monotonic() - started)
         # The database is free again (a SQLite writer waits for no reader): the rest reads the
         # copy.
         try:
-            _derive(knowledge, partial)
+            _derive(knowledge, partial, processes if rows >= parallel_from else 1)
         finally:
             knowledge.unlink(missing_ok=True)
         os.replace(partial, path)
@@ -166,6 +183,10 @@ def _writer(path: Path) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _fast(dbapi_connection: Any, _record: Any) -> None:
+        # Pages of 16 KiB hold a served item (about 1 KB at most) in the page of its key, where
+        # 4 KiB ones (the default) spill it to a page of its own, and make trees shallower:
+        # a page of 100 items is read three times faster.
+        dbapi_connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         dbapi_connection.execute("PRAGMA journal_mode = OFF")
         dbapi_connection.execute("PRAGMA synchronous = OFF")
 
@@ -189,42 +210,131 @@ def _copy_knowledge(source: Connection, path: Path) -> int:
     return copied
 
 
-def _derive(knowledge: Path, path: Path) -> None:
+def _derive(knowledge: Path, path: Path, processes: int = 1) -> None:
     """Write the snapshot at `path`: the search index and the served tables, from the copy of
-    the knowledge at `knowledge`, attached: what reads the copy names no schema, and SQLite
-    finds its tables there, as the snapshot holds none of those names."""
-    target = _writer(path)
+    the knowledge at `knowledge`. With more than one process, the search tables are written
+    apart, into a file of their own, while the served items are rendered; then copied in."""
+    search = path.with_name(f"{path.name}.search")
+    began = time.monotonic()
+    try:
+        with ExitStack() as apart:
+            written_apart: Future[None] | None = None
+            if processes > 1:
+                searcher = apart.enter_context(
+                    ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+                )
+                written_apart = searcher.submit(_write_search, knowledge, search)
+            target = _reading(knowledge, _writer(path))
+            try:
+                with target.begin() as connection:
+                    graph = load_graph(connection)
+                    with rendering(knowledge, graph, processes) as render:
+                        served.write(connection, graph, render)
+                    logger.info("Wrote the served items in %.1f s", time.monotonic() - began)
+                    if written_apart is None:
+                        SEARCH_METADATA.create_all(connection)
+                        rebuild_search_documents(connection)
+                    else:
+                        written_apart.result()
+                        _copy_tables(connection, search, SEARCH_METADATA)
+                    for statement in SEARCH_INDEX:
+                        connection.exec_driver_sql(statement)
+                    connection.exec_driver_sql(
+                        "INSERT INTO search_index (search_index) VALUES ('rebuild')"
+                    )
+                    logger.info("Wrote the search index by %.1f s", time.monotonic() - began)
+            finally:
+                target.dispose()
+    finally:
+        search.unlink(missing_ok=True)
+
+
+def _reading(knowledge: Path, engine: Engine) -> Engine:
+    """`engine`, with the copy of the knowledge at `knowledge` attached: what reads the copy
+    names no schema, and SQLite finds its tables there, as a snapshot holds none of those
+    names."""
     event.listen(
-        target,
+        engine,
         "connect",
         lambda dbapi_connection, _record: dbapi_connection.execute(
             "ATTACH DATABASE ? AS knowledge", (str(knowledge),)
         ),
     )
+    return engine
+
+
+def _write_search(knowledge: Path, path: Path) -> None:
+    """The search tables, built from the knowledge copy at `knowledge`, in a file of their own."""
+    target = _reading(knowledge, _writer(path))
     try:
         with target.begin() as connection:
             SEARCH_METADATA.create_all(connection)
-            for statement in SEARCH_INDEX:
-                connection.exec_driver_sql(statement)
             rebuild_search_documents(connection)
-            connection.exec_driver_sql("INSERT INTO search_index (search_index) VALUES ('rebuild')")
-            served.write(connection, load_graph(connection))
     finally:
         target.dispose()
+
+
+def _copy_tables(connection: Connection, path: Path, metadata: MetaData) -> None:
+    """Copy the tables of `metadata` whole from the file at `path`, as SQLite copies rows."""
+    metadata.create_all(connection)
+    connection.exec_driver_sql("ATTACH DATABASE ? AS apart", (str(path),))
+    for table in metadata.sorted_tables:
+        connection.exec_driver_sql(
+            f'INSERT INTO main."{table.name}" SELECT * FROM apart."{table.name}"'
+        )
+
+
+@contextmanager
+def rendering(knowledge: Path, graph: Graph, processes: int) -> Iterator[served.Renderer | None]:
+    """What renders the served items: with more than one process, a pool of them, each reading
+    the knowledge copy at `knowledge` on a connection of its own, forked once the graph is read
+    (so each holds it without reading it again), while this process writes what they render;
+    with one, nothing: `served.write` renders them itself."""
+    if processes <= 1:
+        yield None
+        return
+    # What the graph holds stays put in the forked processes' shared pages: a collection would
+    # touch every object, and so copy them all.
+    served.keep_for_good()
+    with ProcessPoolExecutor(
+        processes,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_start_renderer,
+        initargs=(knowledge, graph),
+    ) as pool:
+
+        def render(batches: Iterable[served.RenderBatch]) -> Iterator[list[served.ItemRow]]:
+            # A few batches ahead of the writer, in order: bounded memory at any size.
+            pending: deque[Future[list[served.ItemRow]]] = deque()
+            for batch in batches:
+                pending.append(pool.submit(_render, batch))
+                if len(pending) > 2 * processes:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+
+        yield render
+
+
+_renderer: dict[str, Any] = {}
+
+
+def _start_renderer(knowledge: Path, graph: Graph) -> None:
+    _renderer["graph"] = graph
+    _renderer["connection"] = open_snapshot(knowledge).connect()
+
+
+def _render(batch: served.RenderBatch) -> list[served.ItemRow]:
+    return served.render_batch(_renderer["connection"], _renderer["graph"], batch)
 
 
 def _copy(source: Connection, target: Connection, table: Table) -> int:
     """Copy a table's rows as stored, a batch at a time: JSON stays text (decoding it and
     encoding it again would cost most of the copy), with no per-value processing."""
     columns = [cast(c, Text) if isinstance(c.type, JSON) else c for c in table.c]
-    names = ", ".join(f'"{c.name}"' for c in table.c)
-    into = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(columns))})'
     result = source.execution_options(yield_per=BATCH).execute(select(*columns))
-    copied = 0
-    for rows in result.partitions():
-        target.exec_driver_sql(into, [tuple(row) for row in rows])
-        copied += len(rows)
-    return copied
+    rows = (tuple(row) for rows in result.partitions() for row in rows)
+    return write_rows(target, table.name, [c.name for c in table.c], rows)
 
 
 @contextmanager
@@ -269,37 +379,85 @@ def open_snapshot(path: Path) -> Engine:
     return engine
 
 
-async def build_apart(settings: Settings) -> Path:
-    """`build`, in a process of its own: the worker that asks keeps its memory (the build reads
-    the whole graph) and its event loop's core to itself. Raises with the builder's last words
-    if it fails."""
-    builder = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        __name__,
-        # The settings through the environment: a password on a command line is public.
-        env={
-            **os.environ,
-            "DATABASE_URL": settings.database_url,
-            "SNAPSHOT_DIR": str(settings.snapshot_directory),
-            "DATABASE_LOCK_TIMEOUT": str(settings.database_lock_timeout),
-            "DATABASE_STATEMENT_TIMEOUT": str(settings.database_statement_timeout),
-        },
-        # Where the migrations are, whose dates /meta gives.
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await builder.communicate()
-    finally:
-        if builder.returncode is None:
-            builder.kill()
+class Builder:
+    """Builds snapshots apart from the worker, each in a process of its own (`python -m
+    app.snapshot`): the worker keeps its memory (a build reads the whole graph) and its event
+    loop's core to itself. One builder is always started ahead and waits, its imports done,
+    for the next revision: importing takes longer than building a small library, and a new
+    revision should be served within seconds of its migration."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.waiting: asyncio.subprocess.Process | None = None
+
+    async def prepare(self) -> None:
+        """Start the builder that waits for the next build, if none is waiting."""
+        if self.waiting is None or self.waiting.returncode is not None:
+            self.waiting = await self._start()
+
+    async def build(self) -> Path:
+        """`build` in the waiting builder (or a new one): the path of the snapshot of the
+        database's current revision. Raises with the builder's last words if it fails."""
+        await self.prepare()
+        builder, self.waiting = self.waiting, None
+        said: list[str] = []
+        # Made by _start, with its pipes.
+        assert builder is not None
+        assert builder.stdin is not None
+        assert builder.stdout is not None
+        assert builder.stderr is not None
+        try:
+            builder.stdin.write(GO)
+            await builder.stdin.drain()
+            builder.stdin.close()
+            # What it says of its progress, as it says it: a large library's build takes
+            # minutes.
+            async for line in builder.stderr:
+                said.append(line.decode(errors="replace").rstrip())
+                logger.info("Snapshot builder: %s", said[-1])
+            out = await builder.stdout.read()
             await builder.wait()
-    if builder.returncode != 0:
-        said = err.decode(errors="replace").strip().splitlines()
-        raise SnapshotError(said[-1] if said else f"the builder exited with {builder.returncode}")
-    return Path(out.decode().strip().splitlines()[-1])
+        finally:
+            if builder.returncode is None:
+                builder.kill()
+                await builder.wait()
+        await self.prepare()
+        if builder.returncode != 0:
+            raise SnapshotError(said[-1] if said else f"the builder exited {builder.returncode}")
+        return Path(out.decode().strip().splitlines()[-1])
+
+    async def close(self) -> None:
+        waiting, self.waiting = self.waiting, None
+        if waiting is not None and waiting.returncode is None:
+            waiting.kill()
+            await waiting.wait()
+
+    async def _start(self) -> asyncio.subprocess.Process:
+        settings = self.settings
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            __name__,
+            WHEN_TOLD,
+            # The settings through the environment: a password on a command line is public.
+            env={
+                **os.environ,
+                "DATABASE_URL": settings.database_url,
+                "SNAPSHOT_DIR": str(settings.snapshot_directory),
+                "DATABASE_LOCK_TIMEOUT": str(settings.database_lock_timeout),
+                "DATABASE_STATEMENT_TIMEOUT": str(settings.database_statement_timeout),
+            },
+            # Where the migrations are, whose dates /meta gives.
+            cwd=ROOT,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+
+
+# A builder started with WHEN_TOLD builds once it reads GO; it ends, building nothing, when its
+# input ends first (the worker that started it has gone).
+WHEN_TOLD, GO = "--when-told", b"build\n"
 
 
 class SnapshotError(RuntimeError):
@@ -308,13 +466,21 @@ class SnapshotError(RuntimeError):
 
 def main() -> None:
     """Build the snapshot of the database's current revision (DATABASE_URL) in the snapshot
-    directory (SNAPSHOT_DIR), unless it is built; print its path."""
+    directory (SNAPSHOT_DIR), unless it is built; print its path. With WHEN_TOLD, first wait
+    for GO on the standard input."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if WHEN_TOLD in sys.argv[1:] and sys.stdin.buffer.readline() != GO:
+        return
     settings = Settings()
     timeouts = Timeouts(settings.database_lock_timeout, settings.database_statement_timeout)
     engine = create_database_engine(settings.database_url, pooled=False, timeouts=timeouts)
     try:
-        print(build(engine, settings.snapshot_directory))
+        # Every core this process may run on renders.
+        print(build(engine, settings.snapshot_directory, len(os.sched_getaffinity(0))))
+    except Exception as error:
+        logger.exception("The snapshot could not be built")
+        # Last, in one line: what a worker reports (Builder).
+        sys.exit(f"Cannot build the snapshot: {reason(error)}")
     finally:
         engine.dispose()
 

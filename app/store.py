@@ -20,9 +20,8 @@ from typing import TypeVar
 
 import anyio.to_thread
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 
-from app.db import reading
+from app.db import reading, reason
 from app.errors import Unavailable
 from app.served import Shape, keep_for_good, read_shape
 from app.snapshot import newest, open_snapshot, snapshot_path
@@ -125,7 +124,7 @@ class KnowledgeStore:
         try:
             await self.refresh()
         except Exception as error:
-            self.failure = _reason(error)
+            self.failure = reason(error)
             logger.error("Cannot read the knowledge database: %s", self.failure)
             fallback = newest(self.directory)
             if fallback is not None:
@@ -165,7 +164,7 @@ class KnowledgeStore:
                 raise
             except Exception as error:
                 failures += 1
-                self.failure = _reason(error)
+                self.failure = reason(error)
                 logger.warning(
                     "Cannot read a new knowledge revision (try %d): %s", failures, self.failure
                 )
@@ -176,13 +175,6 @@ class KnowledgeStore:
             await asyncio.gather(self.watching, return_exceptions=True)
         if self.current is not None:
             self.current.engine.dispose()
-
-
-def _reason(error: Exception) -> str:
-    """An error in one line an operator can read."""
-    if isinstance(error, DBAPIError):
-        return str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-    return f"{type(error).__name__}: {error}"
 
 
 def page(items: list[bytes], *, total: int, limit: int, offset: int) -> bytes:

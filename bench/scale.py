@@ -4,7 +4,8 @@
                               [--scale-seconds 3]
 
 For each backend and each size N (calcinosis cutis and N - 1 synthetic conditions,
-bench/synthetic.py), with every server pinned to one core and wrk to the other:
+bench/synthetic.py), with every server pinned to one core and wrk to the other (what builds the
+database and the snapshot runs on every core):
 
 1. database: the time to generate it (`python -m bench.synthetic`, migrations included; on
    PostgreSQL into a scratch database, dropped afterwards) and its size;
@@ -197,7 +198,7 @@ def run_measured(command: list[str], env: dict[str, str], folder: Path) -> tuple
     if process.returncode != 0:
         said = err.read_text(errors="replace").strip().splitlines()
         last = said[-1] if said else f"exit status {process.returncode}"
-        raise SystemExit(f"{' '.join(command[4:6])} failed: {last}")
+        raise SystemExit(f"{command[2]} failed: {last}")
     return seconds, usage.ru_maxrss, out.read_text()
 
 
@@ -285,26 +286,24 @@ def measure(
     """Every figure of one backend at one size, on the database at `url` (empty, on
     PostgreSQL; a file yet to be written, on SQLite); servers on `server_core`, wrk on
     `load_core`."""
-    on_core = ["taskset", "-c", str(server_core)]
     figures: dict[str, Any] = {"conditions": conditions}
     env = {"DATABASE_URL": url}
 
     # 1. The database.
     target = [] if url.startswith("postgresql") else [url.removeprefix("sqlite:///")]
+    # The database and the snapshot are built on every core, as they would be before serving.
     took, peak, _ = run_measured(
-        [*on_core, str(BIN / "python"), "-m", "bench.synthetic", *target,
-         "--conditions", str(conditions)],
-        env, folder,
-    )  # fmt: skip
+        [str(BIN / "python"), "-m", "bench.synthetic", *target, "--conditions", str(conditions)],
+        env,
+        folder,
+    )
     figures["database"] = {"seconds": took, "peak_rss_kib": peak, "bytes": database_bytes(url)}
 
-    # 2. The snapshot, built as a worker has it built (app/snapshot.py's build_apart: the
+    # 2. The snapshot, built as a worker has it built (app/snapshot.py's Builder: the
     # settings through the environment, the defaults for the rest).
     snapshots = folder / "snapshots"
     served = {**env, "SNAPSHOT_DIR": str(snapshots)}
-    took, peak, said = run_measured(
-        [*on_core, str(BIN / "python"), "-m", "app.snapshot"], served, folder
-    )
+    took, peak, said = run_measured([str(BIN / "python"), "-m", "app.snapshot"], served, folder)
     built = Path(said.strip().splitlines()[-1])
     figures["snapshot"] = {"seconds": took, "peak_rss_kib": peak, "bytes": built.stat().st_size}
 

@@ -14,9 +14,11 @@ concepts carry no codes and their text says nothing.
 """
 
 import argparse
+import json
 import os
 import random
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +26,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from app.config import SEED_DIR
-from app.db import migrate
+from app.db import migrate, write_rows
 from app.knowledge import Knowledge, knowledge_rows, load_knowledge
-from app.knowledge.formats import KnowledgeSeed, StatementSeed
+from app.knowledge.formats import KnowledgeSeed
 from app.knowledge.ids import definition_claim, guidance_claim, statement_id
 from app.knowledge.seeds import Quote, Seed
-from migrations.frozen import TableChanges
-from tools.curation.revisions import apply_changes
+from app.models import METADATA
 
 # How many statements of each predicate a condition makes: the real seed's shape.
 SHAPE = {
@@ -95,9 +96,11 @@ class Writer:
         self.text = ""
         self.count = 0
         self.evidence: dict[str, list[Quote]] = {}
+        # Each statement's quotes, in order: keyed by its id once the seed is checked.
+        self.statement_quotes: list[list[Quote]] = []
 
     def phrase(self, low: int, high: int) -> str:
-        return " ".join(self.rng.choice(self.words) for _ in range(self.rng.randint(low, high)))
+        return " ".join(self.rng.choices(self.words, k=self.rng.randint(low, high)))
 
     def quotes(self) -> list[Quote]:
         placed = []
@@ -114,11 +117,10 @@ class Writer:
         slug = f"{name.lower().replace(' ', '-')}-s{self.index:04d}-{self.count}"
         return {"slug": slug, "name": name, "description": self.phrase(8, 14) + ".", **extra}
 
-    def statement(
-        self, condition: str, predicate: str, target: str, **extra: Any
-    ) -> dict[str, Any]:
+    def statement(self, predicate: str, target: str, **extra: Any) -> dict[str, Any]:
         quotes = self.quotes()
-        found = {
+        self.statement_quotes.append(quotes)
+        return {
             "predicate": predicate,
             "object": target,
             "certainty": self.rng.choice(("stated", "possible", "suspected")),
@@ -126,8 +128,6 @@ class Writer:
             "evidence": [q.quote for q in quotes],
             **extra,
         }
-        self.evidence[statement_id(condition, StatementSeed.model_validate(found))] = quotes
-        return found
 
     def seed(self) -> Seed:
         slug = f"synthetic-condition-{self.index:04d}"
@@ -154,14 +154,14 @@ class Writer:
                     extra |= {"aim": self.phrase(6, 10), "indications": [self.phrase(2, 4)]}
                 if predicate == "prevented-by":
                     extra["audience"] = self.phrase(3, 6)
-                statements.append(self.statement(slug, predicate, concept["slug"], **extra))
+                statements.append(self.statement(predicate, concept["slug"], **extra))
                 if predicate == "has-cause-type":
                     causes.append(concept["slug"])
                 if predicate == "treated-by":
                     drug = self.concept()
                     concepts.append(drug)
                     statements.append(
-                        self.statement(slug, "includes-drug", drug["slug"], subject=concept["slug"])
+                        self.statement("includes-drug", drug["slug"], subject=concept["slug"])
                     )
         data = KnowledgeSeed.model_validate(
             {
@@ -183,13 +183,17 @@ class Writer:
                 "statements": statements,
             }
         )
+        for statement, quotes in zip(data.statements, self.statement_quotes, strict=True):
+            self.evidence[statement_id(slug, statement)] = quotes
         return Seed(slug, Path(slug) / "knowledge.toml", data, self.text, self.evidence)
 
 
 def generate(target: Path | str, conditions: int, seed: int = 1) -> None:
     """A database with the real seeds and `conditions - 1` synthetic conditions: a SQLite file
     at `target` (a path, replaced if it exists), or the empty database a URL names (PostgreSQL:
-    migrated, then written to, the same way)."""
+    migrated, then written to, the same way). The conditions are made a chunk at a time in
+    worker processes (one per core), each from its own random generator, so that the database
+    is the same however many cores make it; one transaction writes them as they come."""
     if isinstance(target, str) and "://" in target:
         url = migrate(target)
     else:
@@ -197,19 +201,57 @@ def generate(target: Path | str, conditions: int, seed: int = 1) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.unlink(missing_ok=True)
         url = migrate(f"sqlite:///{path}")
-    rng = random.Random(seed)
-    words = vocabulary(rng)
     real = load_knowledge(SEED_DIR)
-    synthetic = Knowledge(
-        real.vocabulary, real.terms, [Writer(rng, words, i).seed() for i in range(1, conditions)]
-    )
-    rows = knowledge_rows(synthetic)
-    shared = {"vocabulary_term", "predicate"}  # written by the real migrations already
-    changes = [TableChanges(name, insert=rows[name]) for name in rows if name not in shared]
+    chunks = [range(i, min(i + CHUNK, conditions)) for i in range(1, conditions, CHUNK)]
     engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        apply_changes(connection, changes)
+    with (
+        engine.begin() as connection,
+        ProcessPoolExecutor(
+            initializer=_start_worker, initargs=(real.vocabulary, real.terms, seed)
+        ) as workers,
+    ):
+        for rows in workers.map(_chunk_rows, chunks):
+            for name, (columns, values) in rows.items():
+                write_rows(connection, name, columns, values)
     engine.dispose()
+
+
+# Conditions made per chunk: small enough to keep every core busy and the parent's memory low.
+CHUNK = 100
+# The tables the real migrations have written already: the same for every condition.
+SHARED = frozenset({"vocabulary_term", "predicate"})
+_JSON_COLUMNS = {
+    name: frozenset(c.name for c in table.columns if isinstance(c.type, sa.JSON))
+    for name, table in METADATA.tables.items()
+}
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(vocabulary_seed: Any, terms: Any, seed: int) -> None:
+    _worker.update(vocabulary=vocabulary_seed, terms=terms, seed=seed)
+    _worker["words"] = vocabulary(random.Random(seed))
+
+
+def _chunk_rows(indices: range) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
+    """The rows of the synthetic conditions numbered `indices`, by table, as the driver writes
+    them (JSON as text): each condition from a generator seeded by its number."""
+    seed, words = _worker["seed"], _worker["words"]
+    seeds = [Writer(random.Random(f"{seed}:{i}"), words, i).seed() for i in indices]
+    rows = knowledge_rows(Knowledge(_worker["vocabulary"], _worker["terms"], seeds))
+    written = {}
+    for name, table_rows in rows.items():
+        if name in SHARED or not table_rows:
+            continue
+        columns = list(table_rows[0])
+        as_json = _JSON_COLUMNS[name]
+        written[name] = (
+            columns,
+            [
+                tuple(json.dumps(row[c]) if c in as_json else row[c] for c in columns)
+                for row in table_rows
+            ],
+        )
+    return written
 
 
 def main() -> None:

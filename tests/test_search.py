@@ -315,6 +315,33 @@ class TestSearchFilters:
         assert response.status_code == 404
         assert response.json()["errors"][0]["parameter"] == "condition"
 
+    @pytest.mark.parametrize(
+        "q",
+        [
+            "calcium",
+            "kidney",
+            "skin lump",
+            "blood test",
+            # Words that some documents hold only in low classes, yet outscoring others that
+            # hold one in a high class: ranking the high ones alone would misplace them.
+            "how do doctors dissolve calcium deposits",
+            "is acne a cause",
+        ],
+    )
+    @pytest.mark.parametrize("kind", [None, "treatments"])
+    def test_every_page_is_its_part_of_the_whole_answer(
+        self, client: httpx.Client, q: str, kind: str | None
+    ) -> None:
+        """A small page is ranked among fewer documents when that is sure to change nothing
+        (app/search/page.py): hit for hit, score for score, it is the whole answer's part."""
+        params = {"kind": kind} if kind else {}
+        whole = search(client, q, limit=100, **params)
+        assert whole["total"] == len(whole["items"])
+        for offset in range(min(whole["total"], 12)):
+            one = search(client, q, limit=1, offset=offset, **params)
+            assert one["items"] == whole["items"][offset : offset + 1], offset
+            assert one["total"] == whole["total"]
+
     def test_pages_split_the_ranking(self, client: httpx.Client) -> None:
         whole = search(client, "calcium", limit=100)
         assert whole["total"] > 4

@@ -3,17 +3,21 @@ gives, holds the items the graph selects, in the graph's order, each rendered as
 renders it; on each backend's snapshot."""
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from itertools import product
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, Engine, create_engine, pool
 
 from app import served
 from app.catalog import RESOURCES, Resource
+from app.db import create_database_engine
 from app.graph import Filters, Graph, load_graph, load_texts
 from app.knowledge.lists import CAUSES, CERTAINTY, TREATMENTS
 from app.render import render_concepts
+from app.snapshot import build, open_snapshot
 
 # Expects only what the seeds say: runs on the project's seeds too (conftest).
 pytestmark = pytest.mark.seeds
@@ -102,3 +106,29 @@ def rendered(
 ) -> list[bytes]:
     items = render_concepts(connection, graph, resource, slugs, narrowing)
     return [served.to_json(items[slug]) for slug in slugs]
+
+
+def test_a_snapshot_built_by_many_processes_is_the_one_one_process_builds(
+    served_snapshot: Engine, database_url: str, tmp_path: Path
+) -> None:
+    """Given cores, the builder renders the items in a pool of processes and writes the search
+    tables apart: what it writes is, table by table and row by row, what one process writes
+    (the full-text indexes' own tables included)."""
+    database = create_database_engine(database_url, pooled=False)
+    try:
+        many = open_snapshot(build(database, tmp_path, processes=3, parallel_from=0))
+    finally:
+        database.dispose()
+    tables = (
+        "SELECT name FROM sqlite_master WHERE type = 'table' "
+        "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name"
+    )
+    with served_snapshot.connect() as one, many.connect() as other:
+        names = [name for (name,) in one.exec_driver_sql(tables)]
+        assert names == [name for (name,) in other.exec_driver_sql(tables)]
+        assert {"served_item", "search_document", "search_index_data"} <= set(names)
+        for name in names:
+            query = f'SELECT * FROM "{name}"'
+            expected = Counter(map(tuple, one.exec_driver_sql(query)))
+            assert Counter(map(tuple, other.exec_driver_sql(query))) == expected, name
+    many.dispose()

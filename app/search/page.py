@@ -6,6 +6,7 @@ on every request, they cost more than running them."""
 
 import json
 from collections import defaultdict, namedtuple
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection
@@ -13,7 +14,13 @@ from sqlalchemy import Connection
 from app.schemas import SearchPage
 from app.search.hits import hit_of
 from app.search.query import read_query
-from app.search.ranking import ranking_of, scored_documents
+from app.search.ranking import (
+    Ranking,
+    best_elsewhere,
+    high_places,
+    ranking_of,
+    scored_documents,
+)
 from app.search.vocabulary import load_vocabulary
 from app.served import Shape
 
@@ -21,10 +28,18 @@ from app.served import Shape
 # against the full-text index, which is far slower than filtering the matches.
 IN_ROLE = "instr(+d.roles, ?) > 0"
 IN_CONDITION = "+d.id IN (SELECT document_id FROM search_condition WHERE condition_slug = ?)"
+DOCUMENTS_SQL = "SELECT * FROM search_document WHERE id IN (SELECT value FROM json_each(?))"
 MEMBERSHIP_SQL = (
     "SELECT document_id, condition_slug FROM search_condition "
     "WHERE document_id IN (SELECT value FROM json_each(?)) ORDER BY condition_slug"
 )
+
+
+@lru_cache(maxsize=4)
+def document_type(columns: tuple[str, ...]) -> Any:
+    """Rows whose columns read as attributes, as a hit is made of them (app/search/hits.py):
+    one type per set of columns, made once (making one costs more than a search's SQL)."""
+    return namedtuple("document", columns)
 
 
 def match_expression(stems: list[str]) -> str:
@@ -74,17 +89,24 @@ def search(
     if not total:
         return empty
     # Rank the matches, then read only the documents of the page.
-    ranked, parameters = scored_documents(ranking, where)
-    cursor = driver.execute(
-        "SELECT d.*, hit.score FROM "
-        f"(SELECT id, score FROM ({ranked}) ORDER BY score DESC, id LIMIT ? OFFSET ?) hit "
-        "JOIN search_document d ON d.id = hit.id ORDER BY hit.score DESC, hit.id",
-        [*parameters, *narrowing, limit, offset],
-    )
-    # Rows whose columns read as attributes, as a hit is made of them (app/search/hits.py).
-    columns = [column[0] for column in cursor.description]
-    document: Any = namedtuple("document", columns)  # type: ignore[misc]
-    rows: list[Any] = [document(*row) for row in cursor.fetchall()]
+    needed = offset + limit
+    top: list[tuple[int, int]] | None = None
+    if total > needed:
+        # A page of a large answer: first rank only the documents that hold a finder in a high
+        # class. When the last of the ones the page needs outscores whatever any other could
+        # score, they are exactly what ranking every match gives, at a fraction of the cost.
+        among = high_places(ranking.finder_stems)
+        top = _ranked(driver, ranking, where, narrowing, needed, among)
+        if len(top) < needed or top[-1][1] <= best_elsewhere(ranking):
+            top = None
+    if top is None:
+        top = _ranked(driver, ranking, where, narrowing, needed)
+    page = top[offset:]
+    cursor = driver.execute(DOCUMENTS_SQL, [json.dumps([doc for doc, _score in page])])
+    columns = tuple(column[0] for column in cursor.description)
+    document = document_type((*columns, "score"))
+    found = {row[columns.index("id")]: row for row in cursor.fetchall()}
+    rows: list[Any] = [document(*found[doc], score) for doc, score in page]
     conditions: dict[int, list[str]] = defaultdict(list)
     for held, member in driver.execute(
         MEMBERSHIP_SQL, [json.dumps([row.id for row in rows])]
@@ -97,3 +119,21 @@ def search(
         offset=offset,
         did_you_mean=query.did_you_mean,
     )
+
+
+def _ranked(
+    driver: Any,
+    ranking: Ranking,
+    where: str,
+    narrowing: list[Any],
+    needed: int,
+    among: str | None = None,
+) -> list[tuple[int, int]]:
+    """The ids and scores of the best `needed` documents, best first (ties in document order),
+    among those `among` matches if given."""
+    ranked, parameters = scored_documents(ranking, where, among)
+    rows: list[tuple[int, int]] = driver.execute(
+        f"SELECT id, score FROM ({ranked}) ORDER BY score DESC, id LIMIT ?",
+        [*parameters, *narrowing, needed],
+    ).fetchall()
+    return rows

@@ -19,6 +19,11 @@ CLASS_WEIGHTS = {
     "detail_terms": 2,
     "quote_terms": 1,
 }
+# The classes that weigh most: a document holding a stem in one of them outranks, term for
+# term, every document holding it only in the others (app/search/page.py prunes by them).
+HIGH_CLASSES = ("name_terms", "description_terms", "kind_terms")
+LOW_BEST = max(w for name, w in CLASS_WEIGHTS.items() if name not in HIGH_CLASSES)
+assert min(CLASS_WEIGHTS[name] for name in HIGH_CLASSES) > LOW_BEST
 # The weight of the class a stem is held in, from FTS5's own list of the index's entries
 # (search_index_instance: one row per stem, document and column).
 PLACE = (
@@ -48,10 +53,13 @@ def ranking_of(query: Query) -> Ranking:
     return Ranking(finders, scored)
 
 
-def scored_documents(ranking: Ranking, kept: str) -> tuple[str, list[Any]]:
+def scored_documents(
+    ranking: Ranking, kept: str, among: str | None = None
+) -> tuple[str, list[Any]]:
     """SQL of the id and score of each document a finder matches, among those the condition
-    `kept` keeps (SQL on the document, `d`; empty for all), and its parameters before those of
-    `kept`. Written as SQL, not built with SQLAlchemy: building it cost more than running it."""
+    `kept` keeps (SQL on the document, `d`; empty for all) and, with `among`, those that
+    full-text query matches; and its parameters before those of `kept`. Written as SQL, not
+    built with SQLAlchemy: building it cost more than running it."""
     finders = set(map(id, ranking.finders))
     terms = [
         (stem, number, term.weight * factor, int(id(term) in finders))
@@ -66,9 +74,33 @@ def scored_documents(ranking: Ranking, kept: str) -> tuple[str, list[Any]]:
         + "), best AS ("
         f"SELECT i.doc AS doc, max(q.value * {PLACE}) AS best, max(q.finder) AS finder "
         "FROM query_term q JOIN search_index_instance i ON i.term = q.stem "
-        "GROUP BY i.doc, q.term) "
+        + (
+            "WHERE i.doc IN (SELECT rowid FROM search_index WHERE search_index MATCH ?) "
+            if among
+            else ""
+        )
+        + "GROUP BY i.doc, q.term) "
         "SELECT b.doc AS id, sum(b.best) AS score FROM best b"
         + (f" JOIN search_document d ON d.id = b.doc WHERE {kept}" if kept else "")
         + " GROUP BY b.doc HAVING max(b.finder) = 1"
     )
-    return sql, [value for row in terms for value in row]
+    return sql, [value for row in terms for value in row] + ([among] if among else [])
+
+
+def high_places(stems: list[str]) -> str:
+    """A full-text query for the documents that hold any of the stems in a high class (a name
+    or alias, a description, a kind): the few the first pages of a large answer come from."""
+    quoted = " OR ".join('"' + s.replace('"', '""') + '"' for s in stems)
+    return "{" + " ".join(HIGH_CLASSES) + "} : (" + quoted + ")"
+
+
+def best_elsewhere(ranking: Ranking) -> int:
+    """The highest score a document can have that holds none of the finders' stems in a high
+    class: each finder counted at its best stem in the best class outside the high ones, each
+    other term at its best stem in the best class of all."""
+    finders = set(map(id, ranking.finders))
+    top = max(CLASS_WEIGHTS.values())
+    return sum(
+        term.weight * max(term.stems.values()) * (LOW_BEST if id(term) in finders else top)
+        for term in ranking.scored
+    )
