@@ -127,19 +127,22 @@ def descendants(pid: int) -> list[int]:
 def cpu_ticks(pids: list[int]) -> int:
     total = 0
     for pid in pids:
-        fields = _stat(pid)
-        total += int(fields[11]) + int(fields[12])  # utime, stime
+        with suppress(OSError):  # ended meanwhile
+            fields = _stat(pid)
+            total += int(fields[11]) + int(fields[12])  # utime, stime
     return total
 
 
 def settle(pids: list[int], timeout: float = 60.0) -> None:
-    """Wait until the processes are idle (at most a tick of CPU in each of two half seconds):
-    whatever a start or a load set going has finished."""
-    quiet, last = 0, cpu_ticks(pids)
+    """Wait until the processes and those below them are idle (at most a tick of CPU in each of
+    two half seconds): whatever a start or a load set going has finished, such as the builder
+    a worker starts ahead importing what it needs."""
+    watched = [*pids, *(below for pid in pids for below in descendants(pid))]
+    quiet, last = 0, cpu_ticks(watched)
     deadline = time.monotonic() + timeout
     while quiet < 2 and time.monotonic() < deadline:
         time.sleep(0.5)
-        now = cpu_ticks(pids)
+        now = cpu_ticks(watched)
         quiet = quiet + 1 if now - last <= 1 else 0
         last = now
 
