@@ -31,7 +31,7 @@ from app.knowledge import Knowledge, knowledge_rows, load_knowledge
 from app.knowledge.formats import KnowledgeSeed
 from app.knowledge.ids import definition_claim, guidance_claim, statement_id
 from app.knowledge.seeds import Quote, Seed
-from app.models import METADATA
+from tools.curation.revisions import JSON_COLUMNS
 
 # How many statements of each predicate a condition makes: the real seed's shape.
 SHAPE = {
@@ -220,10 +220,6 @@ def generate(target: Path | str, conditions: int, seed: int = 1) -> None:
 CHUNK = 100
 # The tables the real migrations have written already: the same for every condition.
 SHARED = frozenset({"vocabulary_term", "predicate"})
-_JSON_COLUMNS = {
-    name: frozenset(c.name for c in table.columns if isinstance(c.type, sa.JSON))
-    for name, table in METADATA.tables.items()
-}
 _worker: dict[str, Any] = {}
 
 
@@ -243,11 +239,10 @@ def _chunk_rows(indices: range) -> dict[str, tuple[list[str], list[tuple[Any, ..
         if name in SHARED or not table_rows:
             continue
         columns = list(table_rows[0])
-        as_json = _JSON_COLUMNS[name]
         written[name] = (
             columns,
             [
-                tuple(json.dumps(row[c]) if c in as_json else row[c] for c in columns)
+                tuple(json.dumps(row[c]) if c in JSON_COLUMNS else row[c] for c in columns)
                 for row in table_rows
             ],
         )

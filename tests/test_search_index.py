@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, pool, select, text
 
 from app.knowledge import Knowledge
 from app.search import search
-from app.search.page import match_expression
+from app.search.ranking import match_expression
 from app.search.vocabulary import load_vocabulary
 from app.search_index import (
     FIELDS,

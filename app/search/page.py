@@ -18,6 +18,7 @@ from app.search.ranking import (
     Ranking,
     best_elsewhere,
     high_places,
+    match_expression,
     ranking_of,
     scored_documents,
 )
@@ -40,12 +41,6 @@ def document_type(columns: tuple[str, ...]) -> Any:
     """Rows whose columns read as attributes, as a hit is made of them (app/search/hits.py):
     one type per set of columns, made once (making one costs more than a search's SQL)."""
     return namedtuple("document", columns)
-
-
-def match_expression(stems: list[str]) -> str:
-    """What the full-text index holds any of the stems, as FTS5 reads a MATCH: each stem quoted,
-    so that none is read as an FTS5 operator."""
-    return " OR ".join('"' + s.replace('"', '""') + '"' for s in stems)
 
 
 def search(

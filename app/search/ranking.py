@@ -90,8 +90,13 @@ def scored_documents(
 def high_places(stems: list[str]) -> str:
     """A full-text query for the documents that hold any of the stems in a high class (a name
     or alias, a description, a kind): the few the first pages of a large answer come from."""
-    quoted = " OR ".join('"' + s.replace('"', '""') + '"' for s in stems)
-    return "{" + " ".join(HIGH_CLASSES) + "} : (" + quoted + ")"
+    return "{" + " ".join(HIGH_CLASSES) + "} : (" + match_expression(stems) + ")"
+
+
+def match_expression(stems: list[str]) -> str:
+    """What the full-text index holds any of the stems, as FTS5 reads a MATCH: each stem quoted,
+    so that none is read as an FTS5 operator."""
+    return " OR ".join('"' + s.replace('"', '""') + '"' for s in stems)
 
 
 def best_elsewhere(ranking: Ranking) -> int:

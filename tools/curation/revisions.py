@@ -144,12 +144,13 @@ def changes_between(old: State, new: State) -> list[TableChanges]:
 def _plain(row: Row) -> Row:
     """A row as JSON holds it, so rows read back from a database compare equal to seed rows."""
     return {
-        name: json.loads(value) if isinstance(value, str) and name in _JSON_COLUMNS else value
+        name: json.loads(value) if isinstance(value, str) and name in JSON_COLUMNS else value
         for name, value in row.items()
     }
 
 
-_JSON_COLUMNS = frozenset(
+# The knowledge columns that hold JSON (a column name means the same in every table).
+JSON_COLUMNS = frozenset(
     column.name
     for table in METADATA.tables.values()
     for column in table.columns
