@@ -103,6 +103,10 @@ class KnowledgeStore:
         # Why the last watch or build failed, while it has not succeeded since.
         self.failure: str | None = None
         self.watching: asyncio.Task[None] | None = None
+        # The watch reads the database in a thread of its own, never one of the readers' turns
+        # (WORKER_THREADS): a revision check held up by a migration's lock for up to its lock
+        # timeout leaves every reader free to answer.
+        self.watch_limiter = anyio.CapacityLimiter(1)
 
     def snapshot(self) -> Snapshot:
         """The snapshot requests read now: never waits; 503 while there is none yet."""
@@ -129,17 +133,25 @@ class KnowledgeStore:
             fallback = newest(self.directory)
             if fallback is not None:
                 logger.warning("Serving the newest snapshot on disk, %s, until it can", fallback)
-                self.swap(await anyio.to_thread.run_sync(open_snapshot_at, fallback))
+                self.swap(
+                    await anyio.to_thread.run_sync(
+                        open_snapshot_at, fallback, limiter=self.watch_limiter
+                    )
+                )
         self.watching = asyncio.get_running_loop().create_task(self.watch())
 
     async def refresh(self) -> None:
         """Swap in the snapshot of the database's current revision, built if no worker has yet:
         one read of the database when nothing changed."""
-        path = await anyio.to_thread.run_sync(snapshot_path, self.database, self.directory)
+        path = await anyio.to_thread.run_sync(
+            snapshot_path, self.database, self.directory, limiter=self.watch_limiter
+        )
         if self.current is None or path != self.current.path:
             if not path.exists():
                 path = await self.build()
-            self.swap(await anyio.to_thread.run_sync(open_snapshot_at, path))
+            self.swap(
+                await anyio.to_thread.run_sync(open_snapshot_at, path, limiter=self.watch_limiter)
+            )
         self.failure = None
 
     def swap(self, snapshot: Snapshot) -> None:
