@@ -15,9 +15,9 @@ from app.schemas import SearchPage
 from app.search.hits import hit_of
 from app.search.query import read_query
 from app.search.ranking import (
+    TIERS,
     Ranking,
     best_elsewhere,
-    high_places,
     match_expression,
     ranking_of,
     scored_documents,
@@ -87,12 +87,14 @@ def search(
     needed = offset + limit
     top: list[tuple[int, int]] | None = None
     if total > needed:
-        # A page of a large answer: first rank only the documents that hold a finder in a high
-        # class. When the last of the ones the page needs outscores whatever any other could
-        # score, they are exactly what ranking every match gives, at a fraction of the cost.
-        among = high_places(ranking.finder_stems)
-        top = _ranked(driver, ranking, where, narrowing, needed, among)
-        if len(top) < needed or top[-1][1] <= best_elsewhere(ranking):
+        # A page of a large answer: first rank only the documents that hold a finder in a
+        # tier's classes, narrowest first. When the last of the ones the page needs outscores
+        # whatever any other could score, they are exactly what ranking every match gives, at
+        # a fraction of the cost.
+        for tier in TIERS:
+            top = _ranked(driver, ranking, where, narrowing, needed, tier)
+            if len(top) >= needed and top[-1][1] > best_elsewhere(ranking, tier):
+                break
             top = None
     if top is None:
         top = _ranked(driver, ranking, where, narrowing, needed)
@@ -122,10 +124,10 @@ def _ranked(
     where: str,
     narrowing: list[Any],
     needed: int,
-    among: str | None = None,
+    among: tuple[str, ...] | None = None,
 ) -> list[tuple[int, int]]:
     """The ids and scores of the best `needed` documents, best first (ties in document order),
-    among those `among` matches if given."""
+    among those holding a finder in one of the `among` classes if given."""
     ranked, parameters = scored_documents(ranking, where, among)
     rows: list[tuple[int, int]] = driver.execute(
         f"SELECT id, score FROM ({ranked}) ORDER BY score DESC, id LIMIT ?",

@@ -19,11 +19,13 @@ CLASS_WEIGHTS = {
     "detail_terms": 2,
     "quote_terms": 1,
 }
-# The classes that weigh most: a document holding a stem in one of them outranks, term for
-# term, every document holding it only in the others (app/search/page.py prunes by them).
+# Where the first page of a large answer is looked for, narrowest first (app/search/page.py): the
+# documents holding a finder in a name or alias, then in any of the classes that weigh most (a
+# name, a description, a kind). A document holding a finder in a tier's classes outranks, term
+# for term, every document holding it only in the others.
+NAMES = ("name_terms",)
 HIGH_CLASSES = ("name_terms", "description_terms", "kind_terms")
-LOW_BEST = max(w for name, w in CLASS_WEIGHTS.items() if name not in HIGH_CLASSES)
-assert min(CLASS_WEIGHTS[name] for name in HIGH_CLASSES) > LOW_BEST
+TIERS = (NAMES, HIGH_CLASSES)
 # The weight of the class a stem is held in, from FTS5's own list of the index's entries
 # (search_index_instance: one row per stem, document and column).
 PLACE = (
@@ -54,12 +56,14 @@ def ranking_of(query: Query) -> Ranking:
 
 
 def scored_documents(
-    ranking: Ranking, kept: str, among: str | None = None
+    ranking: Ranking, kept: str, among: tuple[str, ...] | None = None
 ) -> tuple[str, list[Any]]:
     """SQL of the id and score of each document a finder matches, among those the condition
-    `kept` keeps (SQL on the document, `d`; empty for all) and, with `among`, those that
-    full-text query matches; and its parameters before those of `kept`. Written as SQL, not
-    built with SQLAlchemy: building it cost more than running it."""
+    `kept` keeps (SQL on the document, `d`; empty for all) and, with `among`, those holding a
+    finder in one of those classes; and its parameters before those of `kept`. Written as SQL,
+    not built with SQLAlchemy: building it cost more than running it."""
+    if among == NAMES:
+        return _scored_by_columns(ranking, kept)
     finders = set(map(id, ranking.finders))
     terms = [
         (stem, number, term.weight * factor, int(id(term) in finders))
@@ -84,13 +88,43 @@ def scored_documents(
         + (f" JOIN search_document d ON d.id = b.doc WHERE {kept}" if kept else "")
         + " GROUP BY b.doc HAVING max(b.finder) = 1"
     )
-    return sql, [value for row in terms for value in row] + ([among] if among else [])
+    parameters = [value for row in terms for value in row]
+    return sql, parameters + ([places(ranking.finder_stems, among)] if among else [])
 
 
-def high_places(stems: list[str]) -> str:
-    """A full-text query for the documents that hold any of the stems in a high class (a name
-    or alias, a description, a kind): the few the first pages of a large answer come from."""
-    return "{" + " ".join(HIGH_CLASSES) + "} : (" + match_expression(stems) + ")"
+def _scored_by_columns(ranking: Ranking, kept: str) -> tuple[str, list[Any]]:
+    """The same scores, of the documents holding a finder in a name or alias only, read from
+    the documents' own stem columns: they are few (hundreds where a word is in thousands of
+    documents), and the index's list of where a stem is has an entry for every document that
+    holds it, however many there are."""
+    cases, parameters = [], []
+    for term in ranking.scored:
+        # A term's best place: the first of its stems and classes, by value, the document holds.
+        places_ = sorted(
+            (
+                (term.weight * factor * weight, name, stem)
+                for stem, factor in term.stems.items()
+                for name, weight in CLASS_WEIGHTS.items()
+            ),
+            key=lambda place: -place[0],
+        )
+        cases.append(
+            "CASE "
+            + " ".join(f"WHEN instr(d.{name}, ?) THEN {value}" for value, name, _ in places_)
+            + " ELSE 0 END"
+        )
+        parameters += [f" {stem} " for _, _, stem in places_]
+    sql = (
+        f"SELECT d.id AS id, {' + '.join(cases)} AS score FROM search_document d "
+        "WHERE d.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)"
+        + (f" AND {kept}" if kept else "")
+    )
+    return sql, [*parameters, places(ranking.finder_stems, NAMES)]
+
+
+def places(stems: list[str], classes: tuple[str, ...]) -> str:
+    """A full-text query for the documents that hold any of the stems in one of the classes."""
+    return "{" + " ".join(classes) + "} : (" + match_expression(stems) + ")"
 
 
 def match_expression(stems: list[str]) -> str:
@@ -99,13 +133,14 @@ def match_expression(stems: list[str]) -> str:
     return " OR ".join('"' + s.replace('"', '""') + '"' for s in stems)
 
 
-def best_elsewhere(ranking: Ranking) -> int:
-    """The highest score a document can have that holds none of the finders' stems in a high
-    class: each finder counted at its best stem in the best class outside the high ones, each
-    other term at its best stem in the best class of all."""
+def best_elsewhere(ranking: Ranking, tier: tuple[str, ...]) -> int:
+    """The highest score a document can have that holds none of the finders' stems in the
+    tier's classes: each finder counted at its best stem in the best class outside the tier,
+    each other term at its best stem in the best class of all."""
     finders = set(map(id, ranking.finders))
     top = max(CLASS_WEIGHTS.values())
+    outside = max(weight for name, weight in CLASS_WEIGHTS.items() if name not in tier)
     return sum(
-        term.weight * max(term.stems.values()) * (LOW_BEST if id(term) in finders else top)
+        term.weight * max(term.stems.values()) * (outside if id(term) in finders else top)
         for term in ranking.scored
     )
