@@ -73,11 +73,19 @@ class Vocabulary:
     def by_trigram(self) -> dict[str, list[str]]:
         """The words that may be corrected to, by trigram: built on the first correction."""
         index: dict[str, list[str]] = defaultdict(list)
-        for word in self.words:
-            if word not in STOP_WORDS and len(word) >= MIN_CORRECTED and not word.isdigit():
-                for trigram in trigrams(word):
-                    index[trigram].append(word)
+        for word in self.trigram_counts:
+            for trigram in trigrams(word):
+                index[trigram].append(word)
         return dict(index)
+
+    @cached_property
+    def trigram_counts(self) -> dict[str, int]:
+        """The words that may be corrected to, with how many trigrams each has."""
+        return {
+            word: len(trigrams(word))
+            for word in self.words
+            if word not in STOP_WORDS and len(word) >= MIN_CORRECTED and not word.isdigit()
+        }
 
     def prefixed(self, prefix: str) -> list[str]:
         """The stems of the words `prefix` begins, most widely held first, at most MAX_EXPANSION."""
@@ -93,7 +101,7 @@ class Vocabulary:
     def correct(self, word: str) -> str | None:
         """The known word nearest to an unknown one, or None when none is near enough."""
         with self.lock:
-            index = self.by_trigram
+            index, counts = self.by_trigram, self.trigram_counts
         mine = trigrams(word)
         shared: dict[str, int] = defaultdict(int)
         for trigram in mine:
@@ -103,12 +111,16 @@ class Vocabulary:
         word_stem = stem(word)
         best: tuple[int, int, str] | None = None
         for candidate, common in shared.items():
-            similarity = common / (len(mine) + len(trigrams(candidate)) - common)
-            if similarity < SIMILARITY or abs(len(candidate) - len(word)) > allowed + 2:
+            similarity = common / (len(mine) + counts[candidate] - common)
+            if (
+                similarity < SIMILARITY
+                or abs(len(candidate) - len(word)) > allowed + 2
+                or not same_start(word, candidate)
+            ):
                 continue
             # Another form of a word is one edit away from its stem: smokers, smoking.
             distance = min(edits(word, candidate), edits(word_stem, self.stems[candidate]))
-            if distance > allowed or not same_start(word, candidate):
+            if distance > allowed:
                 continue
             rank = (distance, -self.documents.get(self.stems[candidate], 0), candidate)
             if best is None or rank < best:
