@@ -1,18 +1,58 @@
-"""The builder a worker keeps started ahead (app/snapshot.py's Builder): it builds only when
-told, a new one waits after each build, and it never outlives the worker that started it."""
+"""How a snapshot is built (app/snapshot.py): from the knowledge as one read saw it, by the
+builder a worker keeps started ahead, which builds only when told, is followed by a new one
+waiting after each build, and never outlives the worker that started it."""
 
 import asyncio
 import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, pool, text
 
 from app.config import Settings
-from app.snapshot import SUFFIX, Builder, SnapshotError
+from app.db import create_database_engine
+from app.knowledge import Knowledge
+from app.snapshot import SUFFIX, Builder, SnapshotError, consistent_read, copy_knowledge
+from tests.conftest import corpus_database
 
 
 def snapshots_in(directory: Path) -> list[Path]:
     return list(directory.glob(f"*{SUFFIX}")) if directory.is_dir() else []
+
+
+def test_the_knowledge_is_copied_as_the_read_saw_it(
+    empty_database_url: str, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    """What a migration commits while a build copies the knowledge is the next revision's: the
+    copy holds the knowledge as the build's one read saw it. (On SQLite, in WAL mode, where a
+    writer commits beside a reader; in the default mode it waits for the reader.)"""
+    corpus_database(empty_database_url, knowledge)
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    # The builder reads as a worker does (read-only); the migration writes.
+    database = create_database_engine(empty_database_url, pooled=False)
+    migration = create_engine(empty_database_url, poolclass=pool.NullPool)
+    if empty_database_url.startswith("sqlite"):
+        with migration.connect() as connection:
+            connection.exec_driver_sql("PRAGMA journal_mode = WAL")
+    try:
+        with consistent_read(database) as source:
+            seen = source.scalar(text("SELECT count(*) FROM evidence"))
+            assert seen
+            with migration.begin() as writer:
+                writer.execute(text("DELETE FROM evidence"))
+            copy_knowledge(source, copies / "copy.sqlite")
+        with migration.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM evidence")) == 0
+    finally:
+        database.dispose()
+        migration.dispose()
+    copied = create_engine(f"sqlite:///{copies / 'copy.sqlite'}")
+    with copied.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM evidence")) == seen
+    copied.dispose()
+    # Nothing beside it: it is read, then removed.
+    assert [p.name for p in copies.iterdir()] == ["copy.sqlite"]
 
 
 def test_the_waiting_builder_builds_when_told_and_the_next_one_waits(
