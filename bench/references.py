@@ -58,9 +58,11 @@ def make_peer() -> FastAPI:
         ) -> Any:
             with request.app.state.engine.connect() as connection:
                 graph = load_graph(connection)
-                slugs = graph.select(resource, Filters(cause=cause))
+                # A filter on statements keeps the items that have one, and only those.
+                filters = Filters(cause=cause)
+                slugs = graph.select(resource, filters)
                 window = slugs[offset : offset + limit]
-                items = render_concepts(connection, graph, resource, window)
+                items = render_concepts(connection, graph, resource, window, filters)
             return {
                 "items": [items[s] for s in window],
                 "total": len(slugs),
