@@ -58,7 +58,7 @@ def make_peer() -> FastAPI:
         ) -> Any:
             with request.app.state.engine.connect() as connection:
                 graph = load_graph(connection)
-                # A filter on statements keeps the items that have one, and only those.
+                # A filter on statements keeps the items holding one, narrowed to those statements.
                 filters = Filters(cause=cause)
                 slugs = graph.select(resource, filters)
                 window = slugs[offset : offset + limit]

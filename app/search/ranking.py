@@ -100,7 +100,7 @@ def _scored_by_columns(ranking: Ranking, kept: str) -> tuple[str, list[Any]]:
     cases, parameters = [], []
     for term in ranking.scored:
         # A term's best place: the first of its stems and classes, by value, the document holds.
-        places_ = sorted(
+        best_first = sorted(
             (
                 (term.weight * factor * weight, name, stem)
                 for stem, factor in term.stems.items()
@@ -110,10 +110,10 @@ def _scored_by_columns(ranking: Ranking, kept: str) -> tuple[str, list[Any]]:
         )
         cases.append(
             "CASE "
-            + " ".join(f"WHEN instr(d.{name}, ?) THEN {value}" for value, name, _ in places_)
+            + " ".join(f"WHEN instr(d.{name}, ?) THEN {value}" for value, name, _ in best_first)
             + " ELSE 0 END"
         )
-        parameters += [f" {stem} " for _, _, stem in places_]
+        parameters += [f" {stem} " for _, _, stem in best_first]
     sql = (
         f"SELECT d.id AS id, {' + '.join(cases)} AS score FROM search_document d "
         "WHERE d.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)"
